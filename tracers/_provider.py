@@ -1,0 +1,276 @@
+"""``@tracer``: turn a class of annotated method stubs into a provider of probes.
+
+Everything is validated when the class is created, so a wrong definition fails
+at import with the file, line, probe and fix, never later at fire time.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from types import CodeType, FrameType, FunctionType
+from typing import Any, Callable, Optional, TypeVar, Union, overload
+
+from . import _config, _report
+from ._docs import provider_doc
+from ._errors import ProbeDefinitionError
+from ._spec import ArgSpec, ProbeSpec, ProviderSpec
+from ._types import SUPPORTED, arg_type_of
+
+MAX_ARGS = 12
+_C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_CO_VARARGS = 0x04
+_CO_VARKEYWORDS = 0x08
+_CLASS_BOOKKEEPING = frozenset(
+    {"__module__", "__qualname__", "__doc__", "__dict__", "__weakref__",
+     "__annotations__", "__firstlineno__", "__static_attributes__"}
+)
+
+
+def _empty() -> None:
+    """Reference body with a docstring; ``...`` and ``pass`` compile like _bare."""
+
+
+def _bare() -> None:
+    pass
+
+
+_EMPTY_BODIES = (_empty.__code__.co_code, _bare.__code__.co_code)
+
+
+def _has_empty_body(code: CodeType) -> bool:
+    """True for a body that is only a docstring, ``...`` or ``pass``."""
+    first, *rest = code.co_consts or (None,)
+    return (code.co_code in _EMPTY_BODIES and not code.co_names
+            and (first is None or isinstance(first, str)) and all(c is None for c in rest))
+
+T = TypeVar("T", bound=type)
+
+
+class ProbeCall:
+    """A probe with its arguments, built by ``Provider.event(args)``.
+
+    Only the runtime fallback (code imported without the hook) uses it:
+    ``probe(call)`` fires it.
+    """
+
+    __slots__ = ("probe", "args", "problem")
+
+    def __init__(self, probe: Probe, args: tuple[Any, ...], problem: Optional[str] = None) -> None:
+        self.probe = probe
+        self.args = args
+        self.problem = problem
+
+    def __repr__(self) -> str:
+        return f"<call of {self.probe.label} with {self.args!r}>"
+
+
+class Probe:
+    """One probe of a provider: ``Provider.event``.
+
+    ``gate`` is true while something listens; ``fire(*args)`` emits the event.
+    Rewritten call sites use both directly; calling the probe builds a
+    :class:`ProbeCall` for ``probe()``.
+    """
+
+    __slots__ = ("spec", "provider", "gate", "fire")
+
+    def __init__(self, spec: ProbeSpec, provider: str, gate: Any, fire: Callable[..., None]) -> None:
+        self.spec = spec
+        self.provider = provider
+        self.gate = gate
+        self.fire = fire
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def label(self) -> str:
+        return f"{self.provider}:{self.spec.name}"
+
+    def __bool__(self) -> bool:
+        return bool(self.gate)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> ProbeCall:
+        if not kwargs:
+            return ProbeCall(self, args)
+        names = [a.name for a in self.spec.args]
+        values = list(args)
+        for name in names[len(args):]:
+            if name not in kwargs:
+                return ProbeCall(self, args, f"missing argument {name!r}")
+            values.append(kwargs.pop(name))
+        if kwargs:
+            return ProbeCall(self, args, f"unexpected keyword arguments {sorted(kwargs)}")
+        return ProbeCall(self, tuple(values))
+
+    def __repr__(self) -> str:
+        return f"<probe {self.provider}:{self.spec.signature}>"
+
+
+def _guarded(label: str, emit: Callable[..., None]) -> Callable[..., None]:
+    """Wrap a backend's fire so that no error reaches the traced program."""
+
+    def fire(*args: Any) -> None:
+        try:
+            emit(*args)
+        except Exception as problem:
+            _report.fire_failed(label, problem)
+
+    return fire
+
+
+def snake_case(name: str) -> str:
+    """``SimpleProbes`` -> ``simple_probes``, ``HTTPServer`` -> ``http_server``."""
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+@overload
+def tracer(cls: T) -> T: ...
+@overload
+def tracer(*, provider: Optional[str] = None) -> Callable[[T], T]: ...
+def tracer(cls: Optional[T] = None, *, provider: Optional[str] = None) -> Union[T, Callable[[T], T]]:
+    """Declare a provider: each method of the class becomes a probe.
+
+    The provider is named after the class in snake_case unless
+    ``provider=`` names it; probe names are the method names.
+    """
+    if cls is None:
+        def decorate(inner: T) -> T:
+            return _make_provider(inner, provider, sys._getframe(1))
+        return decorate
+    return _make_provider(cls, provider, sys._getframe(1))
+
+
+def _make_provider(cls: T, provider: Optional[str], caller: Optional[FrameType]) -> T:
+    if not isinstance(cls, type):
+        raise ProbeDefinitionError(f"@tracer decorates a class, not {type(cls).__name__}")
+    body = _class_body_code(cls, caller)
+    where = _class_location(cls, body, caller)
+    name = provider if provider is not None else snake_case(cls.__name__)
+    if not isinstance(name, str) or not _C_IDENTIFIER.match(name):
+        _fail(where, f"provider {cls.__qualname__}", f"provider name {name!r} is not a C identifier",
+              "use ASCII letters, digits and '_' not starting with a digit, e.g. @tracer(provider=\"my_app\")")
+    if cls.__bases__ != (object,):
+        _fail(where, f"provider {cls.__qualname__}", "a @tracer class cannot have base classes",
+              "declare the probes in a class of their own")
+    _check_duplicates(cls, body, where)
+    specs = tuple(_probe_spec(cls, attr, value, where) for attr, value in vars(cls).items()
+                  if attr not in _CLASS_BOOKKEEPING)
+    if not specs:
+        _fail(where, f"provider {cls.__qualname__}", "declares no probes",
+              "add at least one method such as 'def started(pid: int): ...'")
+    spec = ProviderSpec(name, cls.__qualname__, cls.__module__, specs)
+    bindings = _bind(spec)
+    for probe_spec in specs:
+        gate, emit = bindings[probe_spec.name]
+        label = f"{name}:{probe_spec.name}"
+        setattr(cls, probe_spec.name, Probe(probe_spec, name, gate, _guarded(label, emit)))
+    cls.__tracers_provider__ = spec  # type: ignore[attr-defined]
+    cls.__doc__ = provider_doc(spec, cls.__doc__)
+    return cls
+
+
+def _bind(spec: ProviderSpec) -> Any:
+    mode = _config.current()
+    if not mode.enabled:
+        return {p.name: (False, _never) for p in spec.probes}
+    from . import runtime  # only a process with tracing on loads backends
+    return runtime.bind_provider(spec, mode)
+
+
+def _never(*args: Any) -> None:
+    """Tracing is off: nothing fires."""
+
+
+def _probe_spec(cls: type, attr: str, value: Any, where: str) -> ProbeSpec:
+    subject = f"probe {cls.__qualname__}.{attr}"
+    if not isinstance(value, FunctionType):
+        kind = type(value).__name__
+        _fail(where, subject, f"is a {kind}, not a probe definition",
+              "a @tracer class holds only plain 'def name(arg: type, ...): ...' probe definitions")
+    code = value.__code__
+    here = f"{code.co_filename}:{code.co_firstlineno}"
+    if attr.startswith("__") and attr.endswith("__"):
+        _fail(here, subject, "special methods are not probes", "remove it; a @tracer class holds only probes")
+    if not _C_IDENTIFIER.match(attr):
+        _fail(here, subject, "the probe name is not a C identifier", "rename it with ASCII letters, digits and '_'")
+    if code.co_flags & _CO_VARARGS:
+        _fail(here, subject, "*args is not allowed", "list each argument with its own annotation")
+    if code.co_flags & _CO_VARKEYWORDS:
+        _fail(here, subject, "**kwargs is not allowed", "list each argument with its own annotation")
+    if code.co_kwonlyargcount:
+        _fail(here, subject, "keyword-only arguments are not allowed", "remove the '*' marker")
+    if value.__defaults__:
+        _fail(here, subject, "arguments cannot have defaults", "remove the default values")
+    names = code.co_varnames[: code.co_argcount]
+    if names and names[0] in ("self", "cls"):
+        _fail(here, subject, f"probes take no {names[0]!r}",
+              f"remove {names[0]!r}: list only the values the probe carries")
+    if len(names) > MAX_ARGS:
+        _fail(here, subject, f"has {len(names)} arguments; USDT allows at most {MAX_ARGS}",
+              "pass fewer values, or split the probe in two")
+    if not _has_empty_body(code):
+        _fail(here, subject, "the body must be empty", "write only a docstring, '...' or 'pass'")
+    annotations = value.__annotations__
+    returned = annotations.get("return")
+    if returned is not None and _evaluate(returned, value) is not None:
+        _fail(here, subject, "probes return nothing", "remove the return annotation or write '-> None'")
+    args = []
+    for arg in names:
+        if arg not in annotations:
+            _fail(here, subject, f"argument {arg!r} has no annotation", f"annotate it with {SUPPORTED}")
+        try:
+            arg_type = arg_type_of(_evaluate(annotations[arg], value))
+        except Exception as problem:
+            _fail(here, subject, f"argument {arg!r}: {problem}", f"annotate it with {SUPPORTED}")
+        args.append(ArgSpec(arg, arg_type))
+    return ProbeSpec(attr, tuple(args), code.co_filename, code.co_firstlineno)
+
+
+def _evaluate(annotation: Any, function: FunctionType) -> Any:
+    """Evaluate a string annotation (``from __future__ import annotations``)."""
+    if isinstance(annotation, str):
+        return eval(annotation, function.__globals__)  # noqa: S307 - the user's own annotation
+    return annotation
+
+
+def _class_body_code(cls: type, caller: Optional[FrameType]) -> Optional[CodeType]:
+    """Find the code object of the class body in the frame that defined it.
+
+    Python keeps only the last of two ``def``s with one name; the body's
+    constants still hold both, which is how duplicates are detected.
+    """
+    if caller is None:
+        return None
+    own = {f.__code__ for f in vars(cls).values() if isinstance(f, FunctionType)}
+    for const in caller.f_code.co_consts:
+        if isinstance(const, CodeType) and const.co_name == cls.__name__:
+            if own & set(const.co_consts) or not own:
+                return const
+    return None
+
+
+def _class_location(cls: type, body: Optional[CodeType], caller: Optional[FrameType]) -> str:
+    if body is not None:
+        return f"{body.co_filename}:{body.co_firstlineno}"
+    if caller is not None:
+        return f"{caller.f_code.co_filename}:{caller.f_lineno}"
+    return f"module {cls.__module__}"
+
+
+def _check_duplicates(cls: type, body: Optional[CodeType], where: str) -> None:
+    if body is None:
+        return
+    seen: dict[str, CodeType] = {}
+    for const in body.co_consts:
+        if isinstance(const, CodeType) and const.co_name in vars(cls):
+            first = seen.setdefault(const.co_name, const)
+            if first is not const:
+                _fail(f"{const.co_filename}:{const.co_firstlineno}", f"probe {cls.__qualname__}.{const.co_name}",
+                      f"is defined twice (first at line {first.co_firstlineno})", "rename or remove one of them")
+
+
+def _fail(where: str, subject: str, problem: str, fix: str) -> Any:
+    raise ProbeDefinitionError(f"{where}: {subject}: {problem}; {fix}")

@@ -1,0 +1,179 @@
+"""Probe argument types: what annotations mean and how values are converted.
+
+Every supported annotation maps to one :class:`ArgType`, which knows its C
+size and signedness (for USDT argument strings) and how to normalise a Python
+value at fire time.
+"""
+from __future__ import annotations
+
+import operator
+import sys
+import typing
+from dataclasses import dataclass
+from typing import Any, Optional, Union
+
+if sys.version_info >= (3, 10):
+    import types
+
+    _UNION_TYPES: tuple[Any, ...] = (Union, types.UnionType)
+else:
+    _UNION_TYPES = (Union,)
+
+from typing import Annotated
+
+
+@dataclass(frozen=True)
+class IntWidth:
+    """Marker inside ``Annotated[int, ...]`` that fixes a C integer width."""
+
+    bits: int
+    signed: bool
+
+
+I8 = Annotated[int, IntWidth(8, True)]
+I16 = Annotated[int, IntWidth(16, True)]
+I32 = Annotated[int, IntWidth(32, True)]
+I64 = Annotated[int, IntWidth(64, True)]
+U8 = Annotated[int, IntWidth(8, False)]
+U16 = Annotated[int, IntWidth(16, False)]
+U32 = Annotated[int, IntWidth(32, False)]
+U64 = Annotated[int, IntWidth(64, False)]
+
+_WIDTH_NAMES = {
+    (8, True): "I8", (16, True): "I16", (32, True): "I32", (64, True): "I64",
+    (8, False): "U8", (16, False): "U16", (32, False): "U32", (64, False): "U64",
+}
+
+SUPPORTED = (
+    "int, bool, str, bytes, tracers.I8/I16/I32/I64, tracers.U8/U16/U32/U64, "
+    "or Optional[...] of one of these"
+)
+
+
+@dataclass(frozen=True)
+class ArgType:
+    """The wire type of one probe argument."""
+
+    kind: str  # "int", "bool", "str" or "bytes"
+    size: int  # bytes the tracer reads: 1, 2, 4 or 8 (pointers are 8)
+    signed: bool
+    optional: bool = False
+
+    @property
+    def display(self) -> str:
+        """The annotation as a user would write it."""
+        if self.kind == "int":
+            base = "int" if (self.size, self.signed) == (8, True) else _WIDTH_NAMES[(self.size * 8, self.signed)]
+        else:
+            base = self.kind
+        return f"Optional[{base}]" if self.optional else base
+
+    @property
+    def is_pointer(self) -> bool:
+        return self.kind in ("str", "bytes")
+
+    def normalise(self, value: Any, strict: bool) -> Any:
+        """Return the value as fired: an int wrapped to width, a bool, str, bytes or None.
+
+        Raises :class:`ValueError`/:class:`TypeError` when the value cannot be
+        converted (or, in strict mode, does not already fit).
+        """
+        if value is None:
+            if self.optional:
+                return None
+            if strict:
+                raise TypeError(f"None given for non-Optional {self.display}")
+            return _ZERO[self.kind]
+        return _NORMALISERS[self.kind](self, value, strict)
+
+
+def _normalise_int(t: ArgType, value: Any, strict: bool) -> int:
+    try:
+        number = operator.index(value)
+    except TypeError:
+        if strict or isinstance(value, (str, bytes)):
+            raise TypeError(f"expected {t.display}, got {type(value).__name__}") from None
+        number = int(value)
+    bits = t.size * 8
+    low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if t.signed else (0, (1 << bits) - 1)
+    if low <= number <= high:
+        return number
+    if strict:
+        raise ValueError(f"{number} out of range for {t.display} [{low}, {high}]")
+    number &= (1 << bits) - 1
+    if t.signed and number > high:
+        number -= 1 << bits
+    return number
+
+
+def _normalise_bool(t: ArgType, value: Any, strict: bool) -> bool:
+    if strict and not isinstance(value, (bool, int)):
+        raise TypeError(f"expected bool, got {type(value).__name__}")
+    return bool(value)
+
+
+def _normalise_str(t: ArgType, value: Any, strict: bool) -> str:
+    if isinstance(value, str):
+        return value
+    if strict:
+        raise TypeError(f"expected str, got {type(value).__name__}")
+    return str(value)
+
+
+def _normalise_bytes(t: ArgType, value: Any, strict: bool) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    if strict or not isinstance(value, str):
+        raise TypeError(f"expected bytes, got {type(value).__name__}")
+    return value.encode("utf-8", "surrogatepass")
+
+
+_NORMALISERS = {
+    "int": _normalise_int,
+    "bool": _normalise_bool,
+    "str": _normalise_str,
+    "bytes": _normalise_bytes,
+}
+_ZERO: dict[str, Any] = {"int": 0, "bool": False, "str": None, "bytes": None}
+
+_PLAIN = {
+    int: ArgType("int", 8, True),
+    bool: ArgType("bool", 1, False),
+    str: ArgType("str", 8, False),
+    bytes: ArgType("bytes", 8, False),
+}
+
+
+def arg_type_of(annotation: Any) -> ArgType:
+    """Map an evaluated annotation to its :class:`ArgType`.
+
+    Raises :class:`TypeError` with a short reason when it is not supported.
+    """
+    optional = False
+    origin = typing.get_origin(annotation)
+    if origin in _UNION_TYPES:
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(members) != 1 or len(typing.get_args(annotation)) != 2:
+            raise TypeError(f"unsupported union {_name_of(annotation)}; only Optional[X] is allowed")
+        optional = True
+        annotation = members[0]
+        origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        base, *extras = typing.get_args(annotation)
+        widths = [e for e in extras if isinstance(e, IntWidth)]
+        if base is int and len(widths) == 1:
+            width = widths[0]
+            return ArgType("int", width.bits // 8, width.signed, optional)
+        annotation = base
+    found = _PLAIN.get(annotation) if isinstance(annotation, type) else None
+    if found is None:
+        raise TypeError(f"unsupported annotation {_name_of(annotation)}")
+    return ArgType(found.kind, found.size, found.signed, optional)
+
+
+def _name_of(annotation: Any) -> str:
+    if isinstance(annotation, type):
+        return annotation.__qualname__
+    return repr(annotation).replace("typing.", "")
