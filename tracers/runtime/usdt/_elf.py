@@ -189,10 +189,9 @@ def _align(value: int, alignment: int) -> int:
 def _elf_hash(name: bytes, h: int = 0) -> int:
     """SysV ELF hash; ``h`` resumes from the state after a shared prefix."""
     for byte in name:
-        h = ((h << 4) + byte) & 0xFFFFFFFF
-        high = h & 0xF0000000
-        h ^= high >> 24
-        h &= ~high
+        h = (h << 4) + byte
+        # Fold the top nibble (bits 28-31) into bits 4-7, then drop it.
+        h = (h ^ ((h >> 24) & 0xF0)) & 0x0FFFFFFF
     return h
 
 

@@ -1,0 +1,1 @@
+"""A package whose submodules define and fire probes: ``python -m tracers run -m shop``."""

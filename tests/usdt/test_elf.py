@@ -1,0 +1,478 @@
+"""Tests for the in-memory ELF writer behind the usdt backend.
+
+The object is read back twice: by a small reader written here from the ELF
+specification (independent of the writer), and by the real tools that
+tracers rely on (readelf, eu-elflint, bcc's tplist, the dynamic linker).
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import platform
+import re
+import shutil
+import struct
+import subprocess
+import time
+from pathlib import Path
+from typing import Any, Dict, List, NamedTuple, Tuple
+
+import pytest
+
+from tracers.runtime.usdt._elf import (
+    MAX_ARGS,
+    ArgSlot,
+    ProbeDef,
+    SharedObject,
+    build_shared_object,
+    host_machine,
+)
+
+
+def require_tool(name: str) -> str:
+    """Path of an external tool; a missing tool fails in CI and skips elsewhere."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def slots(*spec: Tuple[int, bool]) -> Tuple[ArgSlot, ...]:
+    return tuple(ArgSlot(size, signed) for size, signed in spec)
+
+
+# Sizes cycle 8, 4, 2, 1 so that small values also land in stack slots.
+WIDE = slots(*zip((8, 4, 2, 1) * 3, (True, False) * 6))
+
+PROBES = (
+    ProbeDef("request_start", slots((8, False), (8, True))),
+    ProbeDef("tick", ()),
+    ProbeDef("mixed", slots((1, True), (2, False), (4, True), (8, False))),
+    ProbeDef("wide", WIDE),
+)
+
+EXPECTED_ARGS = {
+    "x86_64": {
+        "request_start": "8@%rdi -8@%rsi",
+        "tick": "",
+        "mixed": "-1@%rdi 2@%rsi -4@%rdx 8@%rcx",
+        "wide": "-8@%rdi 4@%rsi -2@%rdx 1@%rcx -8@%r8 4@%r9 "
+        "-2@8(%rsp) 1@16(%rsp) -8@24(%rsp) 4@32(%rsp) -2@40(%rsp) 1@48(%rsp)",
+    },
+    "aarch64": {
+        "request_start": "8@x0 -8@x1",
+        "tick": "",
+        "mixed": "-1@x0 2@x1 -4@x2 8@x3",
+        "wide": "-8@x0 4@x1 -2@x2 1@x3 -8@x4 4@x5 -2@x6 1@x7 "
+        "-8@[sp, 0] 4@[sp, 8] -2@[sp, 16] 1@[sp, 24]",
+    },
+}
+
+MACHINE_CODES = {"x86_64": 62, "aarch64": 183}
+PAGE_SIZES = {"x86_64": 0x1000, "aarch64": 0x10000}
+STUBS = {"x86_64": bytes.fromhex("90c3"), "aarch64": bytes.fromhex("1f2003d5c0035fd6")}
+MACHINES = sorted(MACHINE_CODES)
+
+PROVIDER = "myapp"
+
+
+# ---------------------------------------------------------------- independent reader
+
+
+class Section(NamedTuple):
+    name: str
+    type: int
+    flags: int
+    addr: int
+    offset: int
+    size: int
+    link: int
+    info: int
+    align: int
+    entsize: int
+
+
+class Segment(NamedTuple):
+    type: int
+    flags: int
+    offset: int
+    vaddr: int
+    filesz: int
+    memsz: int
+    align: int
+
+
+class Note(NamedTuple):
+    pc: int
+    base: int
+    semaphore: int
+    provider: str
+    name: str
+    args: str
+
+
+class Symbol(NamedTuple):
+    name: str
+    info: int
+    shndx: int
+    value: int
+    size: int
+
+
+class Elf:
+    """Just enough of an ELF64 little-endian reader for these checks."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        (self.ident, self.type, self.machine, _, _, phoff, shoff, _, _, phentsize, phnum,
+         shentsize, shnum, shstrndx) = struct.unpack_from("<16sHHIQQQIHHHHHH", data)
+        self.segments = [
+            Segment(*(f for i, f in enumerate(struct.unpack_from("<IIQQQQQQ", data, phoff + k * phentsize))
+                      if i != 4))  # drop p_paddr
+            for k in range(phnum)
+        ]
+        raw = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + k * shentsize) for k in range(shnum)]
+        names_at = raw[shstrndx][4]
+        self.sections = [Section(self.cstr(names_at + r[0]), *r[1:]) for r in raw]
+
+    def cstr(self, offset: int) -> str:
+        return self.data[offset : self.data.index(b"\0", offset)].decode()
+
+    def section(self, name: str) -> Section:
+        (found,) = [s for s in self.sections if s.name == name]
+        return found
+
+    def contents(self, name: str) -> bytes:
+        s = self.section(name)
+        return self.data[s.offset : s.offset + s.size]
+
+    def symbols(self) -> List[Symbol]:
+        dynsym, dynstr = self.section(".dynsym"), self.section(".dynstr")
+        result = []
+        for k in range(dynsym.size // 24):
+            name, info, _, shndx, value, size = struct.unpack_from("<IBBHQQ", self.data, dynsym.offset + 24 * k)
+            result.append(Symbol(self.cstr(dynstr.offset + name), info, shndx, value, size))
+        return result
+
+    def notes(self) -> List[Note]:
+        data, position, result = self.contents(".note.stapsdt"), 0, []
+        while position < len(data):
+            namesz, descsz, kind = struct.unpack_from("<III", data, position)
+            assert (namesz, kind) == (8, 3)
+            assert data[position + 12 : position + 20] == b"stapsdt\0"
+            desc = data[position + 20 : position + 20 + descsz]
+            pc, base, semaphore = struct.unpack_from("<QQQ", desc)
+            provider, name, args, tail = desc[24:].split(b"\0")
+            assert tail == b""
+            result.append(Note(pc, base, semaphore, provider.decode(), name.decode(), args.decode()))
+            position += 20 + (descsz + 3) // 4 * 4
+        return result
+
+    def lookup(self, name: str) -> Symbol:
+        """Find a symbol the way the dynamic linker does, through the SysV .hash table."""
+        table = self.section(".hash")
+        nbucket, nchain = struct.unpack_from("<II", self.data, table.offset)
+        buckets = struct.unpack_from(f"<{nbucket}I", self.data, table.offset + 8)
+        chains = struct.unpack_from(f"<{nchain}I", self.data, table.offset + 8 + 4 * nbucket)
+        symbols = self.symbols()
+        index = buckets[sysv_hash(name.encode()) % nbucket]
+        while index:
+            if symbols[index].name == name:
+                return symbols[index]
+            index = chains[index]
+        raise KeyError(name)
+
+
+def sysv_hash(name: bytes) -> int:
+    """The hash function as printed in the System V ABI."""
+    h = 0
+    for c in name:
+        h = ((h << 4) + c) & 0xFFFFFFFF
+        g = h & 0xF0000000
+        if g:
+            h ^= g >> 24
+        h &= ~g & 0xFFFFFFFF
+    return h
+
+
+# ---------------------------------------------------------------- pure tests
+
+
+@pytest.fixture(params=MACHINES)
+def machine(request: Any) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def built(machine: str) -> SharedObject:
+    return build_shared_object(PROVIDER, PROBES, machine)
+
+
+def test_header_and_section_order(built: SharedObject, machine: str) -> None:
+    elf = Elf(built.data)
+    assert elf.ident[:7] == b"\x7fELF\x02\x01\x01"
+    assert (elf.type, elf.machine) == (3, MACHINE_CODES[machine])
+    # bcc and bpftrace find .probes only after the first executable section
+    # and the notes only after .probes.
+    assert [s.name for s in elf.sections] == [
+        "", ".hash", ".dynsym", ".dynstr", ".text", ".stapsdt.base",
+        ".dynamic", ".probes", ".note.stapsdt", ".shstrtab",
+    ]
+    assert elf.section(".note.stapsdt").flags & 2 == 0  # not allocated
+    for section in elf.sections:
+        if section.flags & 2:
+            assert section.addr == section.offset
+
+
+def test_segments(built: SharedObject, machine: str) -> None:
+    elf = Elf(built.data)
+    page = PAGE_SIZES[machine]
+    loads = [s for s in elf.segments if s.type == 1]
+    assert [s.flags for s in loads] == [5, 6]  # R+X, R+W
+    text, data = loads
+    assert text.offset == text.vaddr == 0
+    assert data.offset == data.vaddr and data.offset % page == 0
+    assert data.offset >= text.offset + text.filesz
+
+    def inside(segment: Segment, name: str) -> bool:
+        s = elf.section(name)
+        return segment.vaddr <= s.addr and s.addr + s.size <= segment.vaddr + segment.filesz
+
+    for name in (".hash", ".dynsym", ".dynstr", ".text", ".stapsdt.base"):
+        assert inside(text, name)
+    for name in (".dynamic", ".probes"):
+        assert inside(data, name)
+    (dynamic,) = [s for s in elf.segments if s.type == 2]
+    assert (dynamic.vaddr, dynamic.filesz) == (elf.section(".dynamic").addr, elf.section(".dynamic").size)
+    (stack,) = [s for s in elf.segments if s.type == 0x6474E551]
+    assert stack.flags == 6  # no executable stack
+
+
+def test_dynamic_section_points_at_tables(built: SharedObject) -> None:
+    elf = Elf(built.data)
+    raw = elf.contents(".dynamic")
+    entries = dict(struct.unpack_from("<qQ", raw, 16 * k) for k in range(len(raw) // 16))
+    assert entries == {
+        4: elf.section(".hash").addr,
+        5: elf.section(".dynstr").addr,
+        6: elf.section(".dynsym").addr,
+        10: elf.section(".dynstr").size,
+        11: 24,
+        0: 0,
+    }
+
+
+def test_notes_agree_with_symbols(built: SharedObject, machine: str) -> None:
+    elf = Elf(built.data)
+    notes = elf.notes()
+    assert [n.name for n in notes] == [p.name for p in PROBES]
+    base = elf.section(".stapsdt.base").addr
+    text, probes = elf.section(".text"), elf.section(".probes")
+    semaphores = set()
+    for note in notes:
+        assert note.provider == PROVIDER
+        assert note.base == base
+        assert note.args == built.arg_strings[note.name] == EXPECTED_ARGS[machine][note.name]
+        function = elf.lookup(built.function_symbols[note.name])
+        semaphore = elf.lookup(built.semaphore_symbols[note.name])
+        assert function.info == 0x12 and elf.sections[function.shndx].name == ".text"  # global func
+        assert semaphore.info == 0x11 and elf.sections[semaphore.shndx].name == ".probes"  # global object
+        assert note.pc == function.value
+        assert built.data[note.pc : note.pc + len(STUBS[machine])] == STUBS[machine]
+        assert text.addr <= note.pc < text.addr + text.size
+        assert note.semaphore == semaphore.value != 0 and semaphore.size == 2
+        assert probes.addr <= note.semaphore and note.semaphore + 2 <= probes.addr + probes.size
+        semaphores.add(note.semaphore)
+    assert len(semaphores) == len(PROBES)
+
+
+def test_symbol_names_are_distinct(built: SharedObject) -> None:
+    names = list(built.function_symbols.values()) + list(built.semaphore_symbols.values())
+    assert len(set(names)) == 2 * len(PROBES)
+    assert sorted(s.name for s in Elf(built.data).symbols()[1:]) == sorted(names)
+
+
+def test_hash_table_finds_every_symbol_of_a_large_object() -> None:
+    probes = [ProbeDef(f"p{i}", ()) for i in range(1000)]
+    built = build_shared_object(PROVIDER, probes)
+    elf = Elf(built.data)
+    for probe in probes:
+        assert elf.lookup(built.function_symbols[probe.name]).name == built.function_symbols[probe.name]
+        assert elf.lookup(built.semaphore_symbols[probe.name]).name == built.semaphore_symbols[probe.name]
+
+
+def test_empty_provider_is_still_a_valid_object() -> None:
+    elf = Elf(build_shared_object(PROVIDER, []).data)
+    assert elf.notes() == [] and elf.symbols()[1:] == []
+
+
+def test_ten_thousand_probes_build_quickly() -> None:
+    probes = [ProbeDef(f"probe_{i}", WIDE[: i % (MAX_ARGS + 1)]) for i in range(10_000)]
+    start = time.perf_counter()
+    built = build_shared_object(PROVIDER, probes)
+    elapsed = time.perf_counter() - start
+    # About 0.1 s here; the bound only catches accidental quadratic work.
+    assert elapsed < 5.0
+    assert len(Elf(built.data).notes()) == 10_000
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: build_shared_object(PROVIDER, PROBES, "riscv64"), "supported: aarch64, x86_64"),
+        (lambda: ProbeDef("big", (ArgSlot(8, False),) * (MAX_ARGS + 1)), "at most 12"),
+        (lambda: ArgSlot(3, False), "1, 2, 4 or 8"),
+        (lambda: ArgSlot(16, True), "1, 2, 4 or 8"),
+        (lambda: ProbeDef("not-an-identifier", ()), "C identifier"),
+        (lambda: ProbeDef("", ()), "C identifier"),
+        (lambda: ProbeDef("trailing\n", ()), "C identifier"),
+        (lambda: build_shared_object("my provider", PROBES), "provider must be a C identifier"),
+        (lambda: build_shared_object(PROVIDER, PROBES + PROBES[:2]), "duplicate probe names: request_start, tick"),
+    ],
+)
+def test_invalid_input(make: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make()
+
+
+@pytest.mark.parametrize(
+    "reported, expected",
+    [("x86_64", "x86_64"), ("AMD64", "x86_64"), ("aarch64", "aarch64"), ("arm64", "aarch64"), ("riscv64", None)],
+)
+def test_host_machine(monkeypatch: pytest.MonkeyPatch, reported: str, expected: Any) -> None:
+    monkeypatch.setattr(platform, "machine", lambda: reported)
+    assert host_machine() == (expected if struct.calcsize("P") == 8 else None)
+
+
+# ---------------------------------------------------------------- real tools
+
+
+def write(tmp_path: Path, built: SharedObject, name: str = "probes.so") -> Path:
+    path = tmp_path / name
+    path.write_bytes(built.data)
+    return path
+
+
+def run(*command: str) -> subprocess.CompletedProcess:
+    return subprocess.run(command, capture_output=True, text=True, check=True)
+
+
+READELF_NOTE = re.compile(
+    r"Provider: (\S+)\n\s+Name: (\S+)\n"
+    r"\s+Location: 0x([0-9a-f]+), Base: 0x([0-9a-f]+), Semaphore: 0x([0-9a-f]+)\n"
+    r"\s+Arguments: ?(.*)\n"
+)
+
+
+def test_readelf_lists_every_probe(tmp_path: Path, built: SharedObject, machine: str) -> None:
+    require_tool("readelf")
+    result = run("readelf", "-n", "-W", str(write(tmp_path, built)))
+    assert result.stderr == ""
+    found = {m.group(2): m.groups() for m in READELF_NOTE.finditer(result.stdout)}
+    assert set(found) == {p.name for p in PROBES}
+    for name, (provider, _, location, base, semaphore, args) in found.items():
+        assert provider == PROVIDER
+        assert int(location, 16) != 0 and int(base, 16) != 0 and int(semaphore, 16) != 0
+        assert args == EXPECTED_ARGS[machine][name]
+
+
+def test_readelf_structure(tmp_path: Path, built: SharedObject) -> None:
+    require_tool("readelf")
+    result = run("readelf", "-S", "-l", "--dyn-syms", "-d", "-W", str(write(tmp_path, built)))
+    assert result.stderr == ""  # readelf warns on stderr about anything malformed
+    out = result.stdout
+    assert re.search(r"LOAD\s.*R E\s", out) and re.search(r"LOAD\s.*RW\s", out)
+    assert re.search(r"^\s+01\s+\.dynamic \.probes\s*$", out, re.M)
+    assert "(HASH)" in out and "(SYMTAB)" in out
+    for name in list(built.function_symbols.values()) + list(built.semaphore_symbols.values()):
+        assert re.search(rf"GLOBAL DEFAULT\s+\d+ {name}$", out, re.M)
+
+
+# elfutils does not know the SystemTap note type in objects, so it reports each
+# stapsdt note as unknown; a GCC/ld-built object using <sys/sdt.h> gets the
+# exact same line.  Anything else would be a real defect.
+UNKNOWN_STAPSDT_NOTE = re.compile(
+    r"^section \[\s*\d+\] '\.note\.stapsdt': unknown object file note type 3 "
+    r"with owner name 'stapsdt' at offset \d+$"
+)
+
+
+def test_elflint_is_clean(tmp_path: Path, built: SharedObject) -> None:
+    require_tool("eu-elflint")
+    # --strict adds the pedantic checks; --gnu-ld is not used because it only
+    # relaxes checks for GNU ld's known quirks, which this writer does not share.
+    result = subprocess.run(
+        ["eu-elflint", "--strict", str(write(tmp_path, built))], capture_output=True, text=True
+    )
+    lines = result.stdout.splitlines() + result.stderr.splitlines()
+    assert [line for line in lines if not UNKNOWN_STAPSDT_NOTE.match(line)] == []
+    assert len(lines) == len(PROBES)
+
+
+def test_tplist_finds_probes(tmp_path: Path, built: SharedObject) -> None:
+    # bcc reads the object the way bpftrace does, so this also guards the
+    # section-order requirement that readelf does not care about.
+    tplist = require_tool("tplist-bpfcc")
+    path = write(tmp_path, built)
+    result = run(tplist, "-l", str(path))
+    assert sorted(result.stdout.split("\n")[:-1]) == sorted(f"{path} {PROVIDER}:{p.name}" for p in PROBES)
+
+
+def test_tplist_parses_x86_64_arguments(tmp_path: Path) -> None:
+    # bcc's argument parser is the host's, so only the x86_64 strings are checked.
+    if host_machine() != "x86_64":
+        pytest.skip("bcc parses argument strings for the host architecture only")
+    tplist = require_tool("tplist-bpfcc")
+    path = write(tmp_path, build_shared_object(PROVIDER, [ProbeDef("wide", WIDE)]))
+    result = run(tplist, "-vv", "-l", str(path))
+    assert "Parse error" not in result.stdout + result.stderr
+    arguments = re.findall(r"argument #(\d+) (\d) (signed|unsigned)\s+bytes @ (.*)", result.stdout)
+    assert [(int(n), int(size), kind == "signed") for n, size, kind, _ in arguments] == [
+        (n, slot.size, slot.signed) for n, slot in enumerate(WIDE, start=1)
+    ]
+    assert [where for *_, where in arguments] == [
+        "di", "si", "dx", "cx", "r8", "r9",
+        "*(sp + 8)", "*(sp + 16)", "*(sp + 24)", "*(sp + 32)", "*(sp + 40)", "*(sp + 48)",
+    ]
+
+
+CTYPES = {
+    (1, True): ctypes.c_int8, (1, False): ctypes.c_uint8,
+    (2, True): ctypes.c_int16, (2, False): ctypes.c_uint16,
+    (4, True): ctypes.c_int32, (4, False): ctypes.c_uint32,
+    (8, True): ctypes.c_int64, (8, False): ctypes.c_uint64,
+}
+
+
+@pytest.fixture
+def loadable() -> None:
+    if host_machine() != "x86_64":
+        pytest.skip("the loadable-object tests run on x86_64 hosts")
+
+
+@pytest.mark.usefixtures("loadable")
+def test_ctypes_loads_and_calls_every_stub(tmp_path: Path) -> None:
+    built = build_shared_object(PROVIDER, PROBES)
+    lib = ctypes.CDLL(str(write(tmp_path, built)))
+    for probe in PROBES:
+        stub = getattr(lib, built.function_symbols[probe.name])
+        stub.argtypes = [CTYPES[slot.size, slot.signed] for slot in probe.args]
+        stub.restype = None
+        assert stub(*range(1, len(probe.args) + 1)) is None
+        assert ctypes.c_uint16.in_dll(lib, built.semaphore_symbols[probe.name]).value == 0
+
+
+@pytest.mark.usefixtures("loadable")
+def test_dynamic_linker_resolves_many_symbols(tmp_path: Path) -> None:
+    probes = [ProbeDef(f"probe_{i}", (ArgSlot(4, True),)) for i in range(2000)]
+    built = build_shared_object(PROVIDER, probes)
+    lib = ctypes.CDLL(str(write(tmp_path, built)))
+    addresses: Dict[str, int] = {}
+    for probe in probes:
+        addresses[probe.name] = ctypes.cast(getattr(lib, built.function_symbols[probe.name]), ctypes.c_void_p).value or 0
+        assert ctypes.c_uint16.in_dll(lib, built.semaphore_symbols[probe.name]).value == 0
+    assert len(set(addresses.values())) == len(probes)
+    getattr(lib, built.function_symbols["probe_1999"])(-5)

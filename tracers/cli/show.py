@@ -1,0 +1,50 @@
+"""``python -m tracers show``: the source that really runs, for one mode."""
+from __future__ import annotations
+
+import ast
+import difflib
+import importlib.util
+import os
+import sys
+from typing import Optional
+
+from .. import _config
+from ..importhook._compile import parse_and_rewrite
+
+
+def show(target: str, enabled: Optional[bool], diff: bool) -> int:
+    """Print the rewritten source of a file or module (or a diff against it)."""
+    path = _source_path(target)
+    if path is None:
+        print(f"tracers show: {target!r} is neither a file nor an importable module with Python source",
+              file=sys.stderr)
+        return 2
+    if enabled is None:
+        enabled = _config.current().enabled
+    with open(path, "rb") as file:
+        source = file.read()
+    result = parse_and_rewrite(source, path, enabled)
+    rewritten = ast.unparse(result.tree) + "\n"
+    state = "on" if enabled else "off"
+    if diff:
+        original = ast.unparse(ast.parse(source, filename=path)) + "\n"
+        sys.stdout.writelines(difflib.unified_diff(
+            original.splitlines(keepends=True), rewritten.splitlines(keepends=True),
+            f"{path} (parsed)", f"{path} (tracing {state})"))
+    else:
+        sys.stdout.write(rewritten)
+    print(f"tracers show: {path}: {result.sites} probe site(s), tracing {state}", file=sys.stderr)
+    return 0
+
+
+def _source_path(target: str) -> Optional[str]:
+    if os.path.isfile(target):
+        return target
+    try:
+        spec = importlib.util.find_spec(target)
+    except (ImportError, ValueError):
+        return None
+    origin = getattr(spec, "origin", None)
+    if origin and origin.endswith(".py") and os.path.isfile(origin):
+        return origin
+    return None

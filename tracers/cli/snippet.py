@@ -1,0 +1,31 @@
+"""``python -m tracers sitecustomize``: activate the hook for every program."""
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+
+SNIPPET = """\
+# tracers: rewrite probe() statements at import (mode from the TRACERS variable)
+import tracers.importhook
+tracers.importhook.install()
+"""
+
+
+def sitecustomize(write: bool) -> int:
+    """Print the snippet, or append it to this interpreter's sitecustomize.py."""
+    if not write:
+        sys.stdout.write(SNIPPET)
+        return 0
+    path = os.path.join(sysconfig.get_paths()["purelib"], "sitecustomize.py")
+    existing = ""
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as file:
+            existing = file.read()
+    if "tracers.importhook.install()" in existing:
+        print(f"tracers: {path} already installs the hook", file=sys.stderr)
+        return 0
+    with open(path, "a", encoding="utf-8") as file:
+        file.write(("\n" if existing and not existing.endswith("\n") else "") + SNIPPET)
+    print(f"tracers: appended the hook to {path}", file=sys.stderr)
+    return 0

@@ -1,0 +1,101 @@
+"""The import hook: rewrite ``probe(...)`` statements as modules are imported.
+
+Activate it before the application imports its modules, typically in
+``sitecustomize.py``::
+
+    import tracers.importhook
+    tracers.importhook.install()
+
+or run the program with ``python -m tracers run``.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import warnings
+from importlib.machinery import PathFinder
+from types import ModuleType, TracebackType
+from typing import Optional
+
+from ._finder import TracersFinder, TracersLoader
+
+__all__ = ["install", "uninstall", "installed", "TracersFinder", "TracersLoader"]
+
+_lock = threading.Lock()
+_finder: Optional[TracersFinder] = None
+
+
+class Installation:
+    """Returned by :func:`install`; as a context manager it uninstalls on exit
+    if this call was the one that installed the hook."""
+
+    def __init__(self, owner: bool) -> None:
+        self.owner = owner
+
+    def __enter__(self) -> Installation:
+        return self
+
+    def __exit__(self, kind: Optional[type], value: Optional[BaseException], tb: Optional[TracebackType]) -> None:
+        if self.owner:
+            uninstall()
+
+
+def install() -> Installation:
+    """Put the rewriting finder on ``sys.meta_path`` (idempotent).
+
+    Modules imported earlier keep their original code; each one that fires
+    probes is named in a warning, since its probes run through the slower
+    runtime fallback.
+    """
+    global _finder
+    with _lock:
+        if _finder is not None and _finder in sys.meta_path:
+            return Installation(owner=False)
+        _finder = TracersFinder()
+        sys.meta_path.insert(_path_finder_index(), _finder)
+    _warn_about_earlier_imports()
+    return Installation(owner=True)
+
+
+def uninstall() -> None:
+    """Remove the finder; modules already rewritten stay rewritten."""
+    global _finder
+    with _lock:
+        if _finder is not None and _finder in sys.meta_path:
+            sys.meta_path.remove(_finder)
+        _finder = None
+
+
+def installed() -> bool:
+    """Whether the hook is active in this process."""
+    return _finder is not None and _finder in sys.meta_path
+
+
+def _path_finder_index() -> int:
+    for index, finder in enumerate(sys.meta_path):
+        if finder is PathFinder:
+            return index
+    return len(sys.meta_path)
+
+
+def _warn_about_earlier_imports() -> None:
+    import tracers
+
+    for name, module in list(sys.modules.items()):
+        if name == "__main__" or name == "tracers" or name.startswith("tracers."):
+            continue
+        if _fires_probes(module, tracers) and not isinstance(getattr(module, "__loader__", None), TracersLoader):
+            warnings.warn(
+                f"tracers: module {name!r} was imported before tracers.importhook.install(); "
+                f"its probe() calls are not rewritten and run through the slower fallback. "
+                f"Install the hook earlier (sitecustomize.py or 'python -m tracers run').",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+
+
+def _fires_probes(module: ModuleType, tracers: ModuleType) -> bool:
+    namespace = getattr(module, "__dict__", None)
+    if not isinstance(namespace, dict):
+        return False
+    return any(value is tracers.probe or value is tracers for value in list(namespace.values()))
