@@ -188,6 +188,9 @@ def _probe_spec(cls: type, attr: str, value: Any, where: str) -> ProbeSpec:
     subject = f"probe {cls.__qualname__}.{attr}"
     if not isinstance(value, FunctionType):
         kind = type(value).__name__
+        wrapped = getattr(getattr(value, "__func__", None), "__code__", None)
+        if wrapped is not None:
+            where = f"{wrapped.co_filename}:{wrapped.co_firstlineno}"
         _fail(where, subject, f"is a {kind}, not a probe definition",
               "a @tracer class holds only plain 'def name(arg: type, ...): ...' probe definitions")
     code = value.__code__

@@ -14,6 +14,7 @@ import shutil
 import struct
 import subprocess
 import time
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Dict, List, NamedTuple, Tuple
 
@@ -149,6 +150,7 @@ class Elf:
         s = self.section(name)
         return self.data[s.offset : s.offset + s.size]
 
+    @cached_property
     def symbols(self) -> List[Symbol]:
         dynsym, dynstr = self.section(".dynsym"), self.section(".dynstr")
         result = []
@@ -177,7 +179,7 @@ class Elf:
         nbucket, nchain = struct.unpack_from("<II", self.data, table.offset)
         buckets = struct.unpack_from(f"<{nbucket}I", self.data, table.offset + 8)
         chains = struct.unpack_from(f"<{nchain}I", self.data, table.offset + 8 + 4 * nbucket)
-        symbols = self.symbols()
+        symbols = self.symbols
         index = buckets[sysv_hash(name.encode()) % nbucket]
         while index:
             if symbols[index].name == name:
@@ -292,7 +294,7 @@ def test_notes_agree_with_symbols(built: SharedObject, machine: str) -> None:
 def test_symbol_names_are_distinct(built: SharedObject) -> None:
     names = list(built.function_symbols.values()) + list(built.semaphore_symbols.values())
     assert len(set(names)) == 2 * len(PROBES)
-    assert sorted(s.name for s in Elf(built.data).symbols()[1:]) == sorted(names)
+    assert sorted(s.name for s in Elf(built.data).symbols[1:]) == sorted(names)
 
 
 def test_hash_table_finds_every_symbol_of_a_large_object() -> None:
@@ -306,7 +308,7 @@ def test_hash_table_finds_every_symbol_of_a_large_object() -> None:
 
 def test_empty_provider_is_still_a_valid_object() -> None:
     elf = Elf(build_shared_object(PROVIDER, []).data)
-    assert elf.notes() == [] and elf.symbols()[1:] == []
+    assert elf.notes() == [] and elf.symbols[1:] == []
 
 
 def test_ten_thousand_probes_build_quickly() -> None:

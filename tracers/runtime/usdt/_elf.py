@@ -160,26 +160,31 @@ _PHDR = struct.Struct("<IIQQQQQQ")
 _SHDR = struct.Struct("<IIQQQQIIQQ")
 _SYM = struct.Struct("<IBBHQQ")
 _DYN = struct.Struct("<qQ")
-_NOTE_HEADER = struct.Struct("<III8sQQQ")  # namesz, descsz, type, "stapsdt\0", pc, base, semaphore
+# namesz, descsz, type, owner "stapsdt\0", then the descriptor's pc, base, semaphore
+_NOTE_HEADER = struct.Struct("<III8sQQQ")
 
 _SEMAPHORE_SIZE = 2
 _PHNUM = 4
-_DYNAMIC_TAGS = (_DT_HASH, _DT_STRTAB, _DT_SYMTAB, _DT_STRSZ, _DT_SYMENT, _DT_NULL)
+_DYNAMIC_ENTRIES = 6
 
-# Section header order; index 0 is the mandatory null section.
-_SECTIONS = (
-    "",
-    ".hash",
-    ".dynsym",
-    ".dynstr",
-    ".text",
-    ".stapsdt.base",
-    ".dynamic",
-    ".probes",
-    ".note.stapsdt",
-    ".shstrtab",
-)
+_A, _AX, _WA = _SHF_ALLOC, _SHF_ALLOC | _SHF_EXECINSTR, _SHF_ALLOC | _SHF_WRITE
+
+# Section header order (index 0 is the null section): name -> (type, flags,
+# alignment, entry size).  Allocated sections appear in address order too.
+_SECTION_FORMATS = {
+    ".hash": (_SHT_HASH, _A, 8, 4),
+    ".dynsym": (_SHT_DYNSYM, _A, 8, _SYM.size),
+    ".dynstr": (_SHT_STRTAB, _A, 1, 0),
+    ".text": (_SHT_PROGBITS, _AX, 16, 0),
+    ".stapsdt.base": (_SHT_PROGBITS, _A, 1, 0),
+    ".dynamic": (_SHT_DYNAMIC, _WA, 8, _DYN.size),  # first of the writable segment
+    ".probes": (_SHT_PROGBITS, _WA, _SEMAPHORE_SIZE, 0),
+    ".note.stapsdt": (_SHT_NOTE, 0, 4, 0),
+    ".shstrtab": (_SHT_STRTAB, 0, 1, 0),
+}
+_SECTIONS = ("", *_SECTION_FORMATS)
 _INDEX = {name: i for i, name in enumerate(_SECTIONS)}
+_LINKS = {".hash": ".dynsym", ".dynsym": ".dynstr", ".dynamic": ".dynstr"}
 
 
 def _align(value: int, alignment: int) -> int:
@@ -218,16 +223,52 @@ def _hash_table(hashes: Sequence[int]) -> bytes:
     return struct.pack(f"<II{nbucket}I{count}I", nbucket, count, *buckets, *chains)
 
 
-class _Cursor:
-    """Hands out file offsets (== virtual addresses) in increasing order."""
+def _place(sizes: dict[str, int], page_size: int) -> dict[str, int]:
+    """File offset (== address) of every section, then of the section header table."""
+    offsets = {}
+    position = _EHDR.size + _PHNUM * _PHDR.size
+    for name, (_, _, alignment, _) in _SECTION_FORMATS.items():
+        if name == ".dynamic":
+            # A fresh page, so that the writable mapping never covers code.
+            position = _align(position, page_size)
+        offsets[name] = position = _align(position, alignment)
+        position += sizes[name]
+    offsets["headers"] = _align(position, 8)
+    return offsets
 
-    def __init__(self, start: int) -> None:
-        self.position = start
 
-    def take(self, size: int, alignment: int) -> int:
-        start = _align(self.position, alignment)
-        self.position = start + size
-        return start
+def _section_headers(offsets: dict[str, int], sizes: dict[str, int]) -> bytes:
+    shstrtab, name_offsets = _string_table(_SECTIONS[1:])
+    headers = [_SHDR.pack(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)]
+    for name_offset, (name, (kind, flags, alignment, entry_size)) in zip(
+        name_offsets, _SECTION_FORMATS.items()
+    ):
+        address = offsets[name] if flags & _SHF_ALLOC else 0
+        link = _INDEX[_LINKS.get(name, "")]
+        info = 1 if name == ".dynsym" else 0  # index of the first global symbol
+        headers.append(
+            _SHDR.pack(name_offset, kind, flags, address, offsets[name], sizes[name], link, info,
+                       alignment, entry_size)
+        )
+    return b"".join(headers)
+
+
+def _program_headers(offsets: dict[str, int], sizes: dict[str, int], page_size: int) -> bytes:
+    def segment(kind: int, flags: int, first: str, last: str, alignment: int) -> bytes:
+        start = offsets[first]
+        size = offsets[last] + sizes[last] - start
+        return _PHDR.pack(kind, flags, start, start, start, size, size, alignment)
+
+    code = _PHDR.pack(_PT_LOAD, _PF_R | _PF_X, 0, 0, 0, 0, 0, page_size)
+    code_end = offsets[".stapsdt.base"] + sizes[".stapsdt.base"]  # from the ELF header on
+    code = _PHDR.pack(_PT_LOAD, _PF_R | _PF_X, 0, 0, 0, code_end, code_end, page_size)
+    return b"".join((
+        code,
+        segment(_PT_LOAD, _PF_R | _PF_W, ".dynamic", ".probes", page_size),
+        segment(_PT_DYNAMIC, _PF_R | _PF_W, ".dynamic", ".dynamic", 8),
+        # Without PT_GNU_STACK, glibc assumes the object needs an executable stack.
+        _PHDR.pack(_PT_GNU_STACK, _PF_R | _PF_W, 0, 0, 0, 0, 0, 16),
+    ))
 
 
 def build_shared_object(
@@ -247,115 +288,67 @@ def build_shared_object(
     semaphores = {name: _SEMAPHORE_PREFIX + name for name in names}
     arg_strings = {probe.name: _arg_string(probe.args, arch) for probe in probes}
 
-    # Dynamic symbols: null, then function and semaphore of each probe in turn.
-    symbol_names = [symbol for name in names for symbol in (functions[name], semaphores[name])]
-    dynstr, name_offsets = _string_table(symbol_names)
+    # Dynamic symbols: null, then the function and the semaphore of each probe in turn.
+    dynstr, name_offsets = _string_table(
+        [symbol for name in names for symbol in (functions[name], semaphores[name])]
+    )
     function_seed = _elf_hash(_FUNCTION_PREFIX.encode())
     semaphore_seed = _elf_hash(_SEMAPHORE_PREFIX.encode())
     hashes = []
     for name in names:
-        encoded = name.encode()
-        hashes.append(_elf_hash(encoded, function_seed))
-        hashes.append(_elf_hash(encoded, semaphore_seed))
-    hash_section = _hash_table(hashes)
-
+        hashes += (_elf_hash(name.encode(), function_seed), _elf_hash(name.encode(), semaphore_seed))
     note_strings = [f"{provider}\0{name}\0{arg_strings[name]}\0".encode() for name in names]
-    notes_size = sum(_align(_NOTE_HEADER.size + len(s), 4) for s in note_strings)
-    shstrtab, section_name_offsets = _string_table(_SECTIONS[1:])
     stub_size = len(arch.stub)
 
-    cursor = _Cursor(_EHDR.size + _PHNUM * _PHDR.size)
-    hash_addr = cursor.take(len(hash_section), 8)
-    dynsym_addr = cursor.take(_SYM.size * (len(symbol_names) + 1), 8)
-    dynstr_addr = cursor.take(len(dynstr), 1)
-    text_addr = cursor.take(stub_size * len(names), 16)
-    base_addr = cursor.take(1, 1)
-    text_segment_end = cursor.position
-    cursor.position = _align(cursor.position, arch.page_size)
-    dynamic_addr = cursor.take(_DYN.size * len(_DYNAMIC_TAGS), 8)
-    probes_addr = cursor.take(_SEMAPHORE_SIZE * len(names), _SEMAPHORE_SIZE)
-    data_segment_end = cursor.position
-    notes_offset = cursor.take(notes_size, 4)
-    shstrtab_offset = cursor.take(len(shstrtab), 1)
-    shdr_offset = cursor.take(_SHDR.size * len(_SECTIONS), 8)
+    contents = {
+        ".hash": _hash_table(hashes),
+        ".dynstr": dynstr,
+        ".text": arch.stub * len(names),
+        ".stapsdt.base": b"\0",
+        ".shstrtab": _string_table(_SECTIONS[1:])[0],
+    }
+    sizes = {name: len(data) for name, data in contents.items()}
+    sizes[".dynsym"] = _SYM.size * (1 + 2 * len(names))
+    sizes[".dynamic"] = _DYN.size * _DYNAMIC_ENTRIES
+    sizes[".probes"] = _SEMAPHORE_SIZE * len(names)
+    sizes[".note.stapsdt"] = sum(_align(_NOTE_HEADER.size + len(s), 4) for s in note_strings)
+    offsets = _place(sizes, arch.page_size)
 
     symbols = [_SYM.pack(0, 0, 0, 0, 0, 0)]
     notes = []
     for i, strings in enumerate(note_strings):
-        pc = text_addr + i * stub_size
-        semaphore = probes_addr + i * _SEMAPHORE_SIZE
-        symbols.append(
-            _SYM.pack(name_offsets[2 * i], (_STB_GLOBAL << 4) | _STT_FUNC, 0,
-                      _INDEX[".text"], pc, stub_size)
-        )
-        symbols.append(
-            _SYM.pack(name_offsets[2 * i + 1], (_STB_GLOBAL << 4) | _STT_OBJECT, 0,
-                      _INDEX[".probes"], semaphore, _SEMAPHORE_SIZE)
-        )
-        descsz = 24 + len(strings)
-        note = _NOTE_HEADER.pack(8, descsz, _NT_STAPSDT, b"stapsdt\0", pc, base_addr, semaphore)
-        notes.append(note + strings + b"\0" * (_align(len(strings), 4) - len(strings)))
+        pc = offsets[".text"] + i * stub_size
+        semaphore = offsets[".probes"] + i * _SEMAPHORE_SIZE
+        symbols.append(_SYM.pack(name_offsets[2 * i], (_STB_GLOBAL << 4) | _STT_FUNC, 0,
+                                 _INDEX[".text"], pc, stub_size))
+        symbols.append(_SYM.pack(name_offsets[2 * i + 1], (_STB_GLOBAL << 4) | _STT_OBJECT, 0,
+                                 _INDEX[".probes"], semaphore, _SEMAPHORE_SIZE))
+        padding = b"\0" * (_align(len(strings), 4) - len(strings))
+        notes.append(_NOTE_HEADER.pack(8, 24 + len(strings), _NT_STAPSDT, b"stapsdt\0", pc,
+                                       offsets[".stapsdt.base"], semaphore) + strings + padding)
+    contents[".dynsym"] = b"".join(symbols)
+    contents[".note.stapsdt"] = b"".join(notes)
+    contents[".dynamic"] = b"".join((
+        _DYN.pack(_DT_HASH, offsets[".hash"]),
+        _DYN.pack(_DT_STRTAB, offsets[".dynstr"]),
+        _DYN.pack(_DT_SYMTAB, offsets[".dynsym"]),
+        _DYN.pack(_DT_STRSZ, sizes[".dynstr"]),
+        _DYN.pack(_DT_SYMENT, _SYM.size),
+        _DYN.pack(_DT_NULL, 0),
+    ))
 
-    dynamic_values = {
-        _DT_HASH: hash_addr,
-        _DT_STRTAB: dynstr_addr,
-        _DT_SYMTAB: dynsym_addr,
-        _DT_STRSZ: len(dynstr),
-        _DT_SYMENT: _SYM.size,
-        _DT_NULL: 0,
-    }
-    dynamic = b"".join(_DYN.pack(tag, dynamic_values[tag]) for tag in _DYNAMIC_TAGS)
-
-    # (type, flags, address, offset, size, link, info, alignment, entry size) per section.
-    alloc, rx, rw = _SHF_ALLOC, _SHF_ALLOC | _SHF_EXECINSTR, _SHF_ALLOC | _SHF_WRITE
-    dynstr_index = _INDEX[".dynstr"]
-    section_rows = [
-        (_SHT_HASH, alloc, hash_addr, hash_addr, len(hash_section), _INDEX[".dynsym"], 0, 8, 4),
-        (_SHT_DYNSYM, alloc, dynsym_addr, dynsym_addr, _SYM.size * len(symbols), dynstr_index, 1, 8,
-         _SYM.size),
-        (_SHT_STRTAB, alloc, dynstr_addr, dynstr_addr, len(dynstr), 0, 0, 1, 0),
-        (_SHT_PROGBITS, rx, text_addr, text_addr, stub_size * len(names), 0, 0, 16, 0),
-        (_SHT_PROGBITS, alloc, base_addr, base_addr, 1, 0, 0, 1, 0),
-        (_SHT_DYNAMIC, rw, dynamic_addr, dynamic_addr, len(dynamic), dynstr_index, 0, 8, _DYN.size),
-        (_SHT_PROGBITS, rw, probes_addr, probes_addr, data_segment_end - probes_addr, 0, 0,
-         _SEMAPHORE_SIZE, 0),
-        (_SHT_NOTE, 0, 0, notes_offset, notes_size, 0, 0, 4, 0),
-        (_SHT_STRTAB, 0, 0, shstrtab_offset, len(shstrtab), 0, 0, 1, 0),
-    ]
-    section_headers = [_SHDR.pack(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)]
-    section_headers += [
-        _SHDR.pack(name_offset, *row) for name_offset, row in zip(section_name_offsets, section_rows)
-    ]
-
-    program_headers = [
-        _PHDR.pack(_PT_LOAD, _PF_R | _PF_X, 0, 0, 0, text_segment_end, text_segment_end,
-                   arch.page_size),
-        _PHDR.pack(_PT_LOAD, _PF_R | _PF_W, dynamic_addr, dynamic_addr, dynamic_addr,
-                   data_segment_end - dynamic_addr, data_segment_end - dynamic_addr, arch.page_size),
-        _PHDR.pack(_PT_DYNAMIC, _PF_R | _PF_W, dynamic_addr, dynamic_addr, dynamic_addr,
-                   len(dynamic), len(dynamic), 8),
-        # Without PT_GNU_STACK, glibc assumes the object needs an executable stack.
-        _PHDR.pack(_PT_GNU_STACK, _PF_R | _PF_W, 0, 0, 0, 0, 0, 16),
-    ]
+    section_headers = _section_headers(offsets, sizes)
     ident = b"\x7fELF" + bytes([2, 1, 1, 0, 0]) + bytes(7)  # 64-bit, little-endian, SysV
-    header = _EHDR.pack(
-        ident, _ET_DYN, arch.e_machine, 1, 0, _EHDR.size, shdr_offset, 0, _EHDR.size,
+    elf_header = _EHDR.pack(
+        ident, _ET_DYN, arch.e_machine, 1, 0, _EHDR.size, offsets["headers"], 0, _EHDR.size,
         _PHDR.size, _PHNUM, _SHDR.size, len(_SECTIONS), _INDEX[".shstrtab"],
     )
-
-    image = bytearray(cursor.position)
-    for offset, chunk in (
-        (0, header),
-        (_EHDR.size, b"".join(program_headers)),
-        (hash_addr, hash_section),
-        (dynsym_addr, b"".join(symbols)),
-        (dynstr_addr, dynstr),
-        (text_addr, arch.stub * len(names)),
-        (dynamic_addr, dynamic),
-        (notes_offset, b"".join(notes)),
-        (shstrtab_offset, shstrtab),
-        (shdr_offset, b"".join(section_headers)),
-    ):
-        image[offset : offset + len(chunk)] = chunk
-
+    image = bytearray(offsets["headers"] + len(section_headers))
+    contents["headers"] = section_headers
+    for name, data in contents.items():
+        image[offsets[name] : offsets[name] + len(data)] = data
+    image[: _EHDR.size] = elf_header
+    image[_EHDR.size : _EHDR.size + _PHNUM * _PHDR.size] = _program_headers(
+        offsets, sizes, arch.page_size
+    )
     return SharedObject(bytes(image), functions, semaphores, arg_strings)

@@ -1,0 +1,156 @@
+"""Every kind of malformed @tracer class fails at class creation, naming file:line, probe and fix."""
+import re
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tracers import ProbeDefinitionError
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+def define(tmp_path: Path, body: str, name: str = "probes_mod") -> dict:
+    """Execute ``body`` as a module file so errors carry a real file and line."""
+    path = tmp_path / f"{name}.py"
+    path.write_text(textwrap.dedent(body))
+    namespace: dict = {"__name__": name}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    return namespace
+
+
+CASES = [
+    # (label, class body line, expected line offset, pattern in message)
+    ("float", "def e(x: float): ...", r"argument 'x': unsupported annotation float; annotate it with int, bool"),
+    ("list", "def e(x: list): ...", r"argument 'x': unsupported annotation list"),
+    ("missing", "def e(x): ...", r"argument 'x' has no annotation"),
+    ("self", "def e(self, x: int): ...", r"probes take no 'self'; remove 'self'"),
+    ("cls", "def e(cls): ...", r"probes take no 'cls'"),
+    ("args", "def e(*args: int): ...", r"\*args is not allowed"),
+    ("kwargs", "def e(**kw: int): ...", r"\*\*kwargs is not allowed"),
+    ("default", "def e(x: int = 3): ...", r"arguments cannot have defaults; remove the default"),
+    ("kwonly", "def e(x: int, *, y: int): ...", r"keyword-only arguments are not allowed"),
+    ("body", "def e(x: int): return x", r"the body must be empty; write only a docstring, '...' or 'pass'"),
+    ("body-const", "def e(x: int): return 1", r"the body must be empty"),
+    ("return", "def e(x: int) -> int: ...", r"probes return nothing"),
+    ("union", "def e(x: Union[int, str]): ...", r"only Optional\[X\] is allowed"),
+    ("optional-float", "def e(x: Optional[float]): ...", r"unsupported annotation float"),
+    ("dunder", "def __init__(x: int): ...", r"special methods are not probes"),
+    ("non-ascii", "def grüße(x: int): ...", r"not a C identifier"),
+    ("staticmethod", "@staticmethod\n    def e(x: int): ...", r"is a staticmethod, not a probe definition"),
+    ("constant", "LIMIT = 3", r"is a int, not a probe definition"),
+]
+
+
+@pytest.mark.parametrize("label,line,pattern", CASES, ids=[c[0] for c in CASES])
+def test_bad_probe_is_reported_with_file_line_and_fix(tmp_path, label, line, pattern):
+    source = f"""\
+from typing import Optional, Union
+from tracers import tracer
+
+@tracer
+class Bad:
+    def fine(a: int): ...
+    {line}
+"""
+    with pytest.raises(ProbeDefinitionError) as caught:
+        define(tmp_path, source)
+    message = str(caught.value)
+    assert re.search(pattern, message), message
+    assert isinstance(caught.value, TypeError)
+    location = re.match(r"(.+):(\d+): ", message)
+    assert location and location.group(1) == str(tmp_path / "probes_mod.py"), message
+    # the bad definition (7, or 8 after a decorator), or the class statement (4) for non-functions
+    assert int(location.group(2)) in (4, 7, 8), message
+
+
+def test_too_many_arguments(tmp_path):
+    args = ", ".join(f"a{i}: int" for i in range(13))
+    with pytest.raises(ProbeDefinitionError, match=r":5: probe Big.e: has 13 arguments; USDT allows at most 12"):
+        define(tmp_path, f"from tracers import tracer\n\n@tracer\nclass Big:\n    def e({args}): ...\n")
+    args12 = ", ".join(f"a{i}: int" for i in range(12))
+    namespace = define(tmp_path, f"from tracers import tracer\n\n@tracer\nclass Ok:\n    def e({args12}): ...\n", "ok12")
+    assert len(namespace["Ok"].e.spec.args) == 12
+
+
+def test_duplicate_probe_names(tmp_path):
+    source = """\
+from tracers import tracer
+
+@tracer
+class Twice:
+    def e(a: int): ...
+    def f(a: int): ...
+    def e(b: str): ...
+"""
+    with pytest.raises(ProbeDefinitionError, match=r"probes_mod.py:7: probe Twice.e: is defined twice \(first at line 5\)"):
+        define(tmp_path, source)
+
+
+@pytest.mark.parametrize("provider", ["my-app", "1app", "", "app name"])
+def test_invalid_provider_name(tmp_path, provider):
+    source = f"""\
+from tracers import tracer
+
+@tracer(provider={provider!r})
+class P:
+    def e(a: int): ...
+"""
+    with pytest.raises(ProbeDefinitionError, match=r"probes_mod.py:\d+: provider P: provider name .* is not a C identifier"):
+        define(tmp_path, source)
+
+
+def test_no_probes_and_bases(tmp_path):
+    with pytest.raises(ProbeDefinitionError, match="declares no probes"):
+        define(tmp_path, "from tracers import tracer\n\n@tracer\nclass Empty:\n    '''nothing'''\n")
+    with pytest.raises(ProbeDefinitionError, match="cannot have base classes"):
+        define(tmp_path, "from tracers import tracer\n\nclass B: pass\n\n@tracer\nclass D(B):\n    def e(a: int): ...\n", "m2")
+
+
+def test_not_a_class():
+    from tracers import tracer
+
+    with pytest.raises(ProbeDefinitionError, match="decorates a class"):
+        tracer(lambda: None)  # type: ignore[arg-type]
+
+
+def test_valid_definitions_and_names(tmp_path):
+    source = '''\
+from __future__ import annotations
+from typing import Optional
+from tracers import tracer, I8, I16, I32, I64, U8, U16, U32, U64
+
+@tracer
+class HTTPServerProbes:
+    """User doc."""
+    def every(a: int, b: bool, c: str, d: bytes, e: I8, f: I16, g: I32, h: I64, i: U8, j: U16, k: U32, l: U64): ...
+    def maybe(a: Optional[int], b: Optional[str], c: Optional[U8]) -> None:
+        """A docstring body is fine."""
+    def nothing():
+        pass
+
+@tracer(provider="myapp")
+class Net:
+    def request(method: str, status: int, size: int): ...
+'''
+    namespace = define(tmp_path, source)
+    server = namespace["HTTPServerProbes"]
+    assert server.__tracers_provider__.name == "http_server_probes"
+    assert namespace["Net"].__tracers_provider__.name == "myapp"
+    every = server.every.spec
+    assert [a.type.display for a in every.args] == [
+        "int", "bool", "str", "bytes", "I8", "I16", "I32", "int", "U8", "U16", "U32", "U64"]  # I64 is int
+    assert [(a.type.size, a.type.signed) for a in every.args[4:]] == [
+        (1, True), (2, True), (4, True), (8, True), (1, False), (2, False), (4, False), (8, False)]
+    assert [a.type.display for a in server.maybe.spec.args] == ["Optional[int]", "Optional[str]", "Optional[U8]"]
+    assert server.nothing.spec.args == ()
+    assert every.lineno == 8 and every.filename == str(tmp_path / "probes_mod.py")
+    assert server.__doc__.startswith("User doc.")
+    assert "usdt:*:http_server_probes:every" in server.__doc__
+
+
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="X | None needs Python 3.10")
+def test_pep604_optional(tmp_path):
+    namespace = define(tmp_path, "from tracers import tracer\n\n@tracer\nclass P:\n    def e(a: str | None): ...\n")
+    assert namespace["P"].e.spec.args[0].type.display == "Optional[str]"

@@ -1,0 +1,2 @@
+import tracers.runtime
+from app.probes import Boot

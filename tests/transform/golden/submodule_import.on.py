@@ -1,0 +1,7 @@
+from tracers._gate import LazyGate as _tracers_LazyGate
+_tracers_gate_0_Boot_started = _tracers_LazyGate(globals(), '_tracers_gate_0_Boot_started', ('Boot', 'started'))
+import tracers.runtime
+from app.probes import Boot
+
+if _tracers_gate_0_Boot_started:
+    Boot.started.fire()
