@@ -130,11 +130,12 @@ class Elf:
         self.data = data
         (self.ident, self.type, self.machine, _, _, phoff, shoff, _, _, phentsize, phnum,
          shentsize, shnum, shstrndx) = struct.unpack_from("<16sHHIQQQIHHHHHH", data)
-        self.segments = [
-            Segment(*(f for i, f in enumerate(struct.unpack_from("<IIQQQQQQ", data, phoff + k * phentsize))
-                      if i != 4))  # drop p_paddr
-            for k in range(phnum)
-        ]
+        self.segments = []
+        for k in range(phnum):
+            kind, flags, offset, vaddr, _paddr, filesz, memsz, align = struct.unpack_from(
+                "<IIQQQQQQ", data, phoff + k * phentsize
+            )
+            self.segments.append(Segment(kind, flags, offset, vaddr, filesz, memsz, align))
         raw = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + k * shentsize) for k in range(shnum)]
         names_at = raw[shstrndx][4]
         self.sections = [Section(self.cstr(names_at + r[0]), *r[1:]) for r in raw]
@@ -155,7 +156,9 @@ class Elf:
         dynsym, dynstr = self.section(".dynsym"), self.section(".dynstr")
         result = []
         for k in range(dynsym.size // 24):
-            name, info, _, shndx, value, size = struct.unpack_from("<IBBHQQ", self.data, dynsym.offset + 24 * k)
+            name, info, _, shndx, value, size = struct.unpack_from(
+                "<IBBHQQ", self.data, dynsym.offset + 24 * k
+            )
             result.append(Symbol(self.cstr(dynstr.offset + name), info, shndx, value, size))
         return result
 
@@ -169,7 +172,8 @@ class Elf:
             pc, base, semaphore = struct.unpack_from("<QQQ", desc)
             provider, name, args, tail = desc[24:].split(b"\0")
             assert tail == b""
-            result.append(Note(pc, base, semaphore, provider.decode(), name.decode(), args.decode()))
+            strings = (provider.decode(), name.decode(), args.decode())
+            result.append(Note(pc, base, semaphore, *strings))
             position += 20 + (descsz + 3) // 4 * 4
         return result
 
@@ -180,7 +184,7 @@ class Elf:
         buckets = struct.unpack_from(f"<{nbucket}I", self.data, table.offset + 8)
         chains = struct.unpack_from(f"<{nchain}I", self.data, table.offset + 8 + 4 * nbucket)
         symbols = self.symbols
-        index = buckets[sysv_hash(name.encode()) % nbucket]
+        index: int = buckets[sysv_hash(name.encode()) % nbucket]
         while index:
             if symbols[index].name == name:
                 return symbols[index]
@@ -248,7 +252,9 @@ def test_segments(built: SharedObject, machine: str) -> None:
     for name in (".dynamic", ".probes"):
         assert inside(data, name)
     (dynamic,) = [s for s in elf.segments if s.type == 2]
-    assert (dynamic.vaddr, dynamic.filesz) == (elf.section(".dynamic").addr, elf.section(".dynamic").size)
+    assert (dynamic.vaddr, dynamic.filesz) == (
+        elf.section(".dynamic").addr, elf.section(".dynamic").size
+    )
     (stack,) = [s for s in elf.segments if s.type == 0x6474E551]
     assert stack.flags == 6  # no executable stack
 
@@ -280,8 +286,10 @@ def test_notes_agree_with_symbols(built: SharedObject, machine: str) -> None:
         assert note.args == built.arg_strings[note.name] == EXPECTED_ARGS[machine][note.name]
         function = elf.lookup(built.function_symbols[note.name])
         semaphore = elf.lookup(built.semaphore_symbols[note.name])
-        assert function.info == 0x12 and elf.sections[function.shndx].name == ".text"  # global func
-        assert semaphore.info == 0x11 and elf.sections[semaphore.shndx].name == ".probes"  # global object
+        assert function.info == 0x12  # global function
+        assert semaphore.info == 0x11  # global object
+        assert elf.sections[function.shndx].name == ".text"
+        assert elf.sections[semaphore.shndx].name == ".probes"
         assert note.pc == function.value
         assert built.data[note.pc : note.pc + len(STUBS[machine])] == STUBS[machine]
         assert text.addr <= note.pc < text.addr + text.size
@@ -302,8 +310,8 @@ def test_hash_table_finds_every_symbol_of_a_large_object() -> None:
     built = build_shared_object(PROVIDER, probes)
     elf = Elf(built.data)
     for probe in probes:
-        assert elf.lookup(built.function_symbols[probe.name]).name == built.function_symbols[probe.name]
-        assert elf.lookup(built.semaphore_symbols[probe.name]).name == built.semaphore_symbols[probe.name]
+        for symbol in (built.function_symbols[probe.name], built.semaphore_symbols[probe.name]):
+            assert elf.lookup(symbol).name == symbol
 
 
 def test_empty_provider_is_still_a_valid_object() -> None:
@@ -324,7 +332,8 @@ def test_ten_thousand_probes_build_quickly() -> None:
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda: build_shared_object(PROVIDER, PROBES, "riscv64"), "supported: aarch64, x86_64"),
+        (lambda: build_shared_object(PROVIDER, PROBES, "riscv64"),
+         "unsupported machine 'riscv64'; supported: aarch64, x86_64"),
         (lambda: ProbeDef("big", (ArgSlot(8, False),) * (MAX_ARGS + 1)), "at most 12"),
         (lambda: ArgSlot(3, False), "1, 2, 4 or 8"),
         (lambda: ArgSlot(16, True), "1, 2, 4 or 8"),
@@ -332,7 +341,8 @@ def test_ten_thousand_probes_build_quickly() -> None:
         (lambda: ProbeDef("", ()), "C identifier"),
         (lambda: ProbeDef("trailing\n", ()), "C identifier"),
         (lambda: build_shared_object("my provider", PROBES), "provider must be a C identifier"),
-        (lambda: build_shared_object(PROVIDER, PROBES + PROBES[:2]), "duplicate probe names: request_start, tick"),
+        (lambda: build_shared_object(PROVIDER, PROBES + PROBES[:2]),
+         "duplicate probe names: request_start, tick"),
     ],
 )
 def test_invalid_input(make: Any, message: str) -> None:
@@ -342,7 +352,13 @@ def test_invalid_input(make: Any, message: str) -> None:
 
 @pytest.mark.parametrize(
     "reported, expected",
-    [("x86_64", "x86_64"), ("AMD64", "x86_64"), ("aarch64", "aarch64"), ("arm64", "aarch64"), ("riscv64", None)],
+    [
+        ("x86_64", "x86_64"),
+        ("AMD64", "x86_64"),
+        ("aarch64", "aarch64"),
+        ("arm64", "aarch64"),
+        ("riscv64", None),
+    ],
 )
 def test_host_machine(monkeypatch: pytest.MonkeyPatch, reported: str, expected: Any) -> None:
     monkeypatch.setattr(platform, "machine", lambda: reported)
@@ -358,7 +374,7 @@ def write(tmp_path: Path, built: SharedObject, name: str = "probes.so") -> Path:
     return path
 
 
-def run(*command: str) -> subprocess.CompletedProcess:
+def run(*command: str) -> "subprocess.CompletedProcess[str]":
     return subprocess.run(command, capture_output=True, text=True, check=True)
 
 
@@ -420,7 +436,8 @@ def test_tplist_finds_probes(tmp_path: Path, built: SharedObject) -> None:
     tplist = require_tool("tplist-bpfcc")
     path = write(tmp_path, built)
     result = run(tplist, "-l", str(path))
-    assert sorted(result.stdout.split("\n")[:-1]) == sorted(f"{path} {PROVIDER}:{p.name}" for p in PROBES)
+    listed = sorted(result.stdout.splitlines())
+    assert listed == sorted(f"{path} {PROVIDER}:{p.name}" for p in PROBES)
 
 
 def test_tplist_parses_x86_64_arguments(tmp_path: Path) -> None:
@@ -474,7 +491,8 @@ def test_dynamic_linker_resolves_many_symbols(tmp_path: Path) -> None:
     lib = ctypes.CDLL(str(write(tmp_path, built)))
     addresses: Dict[str, int] = {}
     for probe in probes:
-        addresses[probe.name] = ctypes.cast(getattr(lib, built.function_symbols[probe.name]), ctypes.c_void_p).value or 0
+        function = getattr(lib, built.function_symbols[probe.name])
+        addresses[probe.name] = ctypes.cast(function, ctypes.c_void_p).value or 0
         assert ctypes.c_uint16.in_dll(lib, built.semaphore_symbols[probe.name]).value == 0
     assert len(set(addresses.values())) == len(probes)
     getattr(lib, built.function_symbols["probe_1999"])(-5)

@@ -165,7 +165,7 @@ _NOTE_HEADER = struct.Struct("<III8sQQQ")
 
 _SEMAPHORE_SIZE = 2
 _PHNUM = 4
-_DYNAMIC_ENTRIES = 6
+_DYNAMIC_TAGS = (_DT_HASH, _DT_STRTAB, _DT_SYMTAB, _DT_STRSZ, _DT_SYMENT, _DT_NULL)
 
 _A, _AX, _WA = _SHF_ALLOC, _SHF_ALLOC | _SHF_EXECINSTR, _SHF_ALLOC | _SHF_WRITE
 
@@ -223,6 +223,9 @@ def _hash_table(hashes: Sequence[int]) -> bytes:
     return struct.pack(f"<II{nbucket}I{count}I", nbucket, count, *buckets, *chains)
 
 
+_SHSTRTAB, _SECTION_NAME_OFFSETS = _string_table(_SECTIONS[1:])
+
+
 def _place(sizes: dict[str, int], page_size: int) -> dict[str, int]:
     """File offset (== address) of every section, then of the section header table."""
     offsets = {}
@@ -233,15 +236,14 @@ def _place(sizes: dict[str, int], page_size: int) -> dict[str, int]:
             position = _align(position, page_size)
         offsets[name] = position = _align(position, alignment)
         position += sizes[name]
-    offsets["headers"] = _align(position, 8)
+    offsets["section headers"] = _align(position, 8)
     return offsets
 
 
 def _section_headers(offsets: dict[str, int], sizes: dict[str, int]) -> bytes:
-    shstrtab, name_offsets = _string_table(_SECTIONS[1:])
     headers = [_SHDR.pack(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)]
     for name_offset, (name, (kind, flags, alignment, entry_size)) in zip(
-        name_offsets, _SECTION_FORMATS.items()
+        _SECTION_NAME_OFFSETS, _SECTION_FORMATS.items()
     ):
         address = offsets[name] if flags & _SHF_ALLOC else 0
         link = _INDEX[_LINKS.get(name, "")]
@@ -259,7 +261,6 @@ def _program_headers(offsets: dict[str, int], sizes: dict[str, int], page_size: 
         size = offsets[last] + sizes[last] - start
         return _PHDR.pack(kind, flags, start, start, start, size, size, alignment)
 
-    code = _PHDR.pack(_PT_LOAD, _PF_R | _PF_X, 0, 0, 0, 0, 0, page_size)
     code_end = offsets[".stapsdt.base"] + sizes[".stapsdt.base"]  # from the ELF header on
     code = _PHDR.pack(_PT_LOAD, _PF_R | _PF_X, 0, 0, 0, code_end, code_end, page_size)
     return b"".join((
@@ -277,7 +278,8 @@ def build_shared_object(
     """Lay out the ELF shared object holding ``probes`` under ``provider``."""
     arch = _ARCHES.get(machine)
     if arch is None:
-        raise ValueError(f"unsupported machine {machine!r}; supported: {', '.join(sorted(_ARCHES))}")
+        supported = ", ".join(sorted(_ARCHES))
+        raise ValueError(f"unsupported machine {machine!r}; supported: {supported}")
     _check_identifier("provider", provider)
     names = [probe.name for probe in probes]
     if len(set(names)) != len(names):
@@ -294,9 +296,10 @@ def build_shared_object(
     )
     function_seed = _elf_hash(_FUNCTION_PREFIX.encode())
     semaphore_seed = _elf_hash(_SEMAPHORE_PREFIX.encode())
-    hashes = []
+    hashes: list[int] = []
     for name in names:
-        hashes += (_elf_hash(name.encode(), function_seed), _elf_hash(name.encode(), semaphore_seed))
+        encoded = name.encode()
+        hashes += (_elf_hash(encoded, function_seed), _elf_hash(encoded, semaphore_seed))
     note_strings = [f"{provider}\0{name}\0{arg_strings[name]}\0".encode() for name in names]
     stub_size = len(arch.stub)
 
@@ -305,11 +308,11 @@ def build_shared_object(
         ".dynstr": dynstr,
         ".text": arch.stub * len(names),
         ".stapsdt.base": b"\0",
-        ".shstrtab": _string_table(_SECTIONS[1:])[0],
+        ".shstrtab": _SHSTRTAB,
     }
     sizes = {name: len(data) for name, data in contents.items()}
     sizes[".dynsym"] = _SYM.size * (1 + 2 * len(names))
-    sizes[".dynamic"] = _DYN.size * _DYNAMIC_ENTRIES
+    sizes[".dynamic"] = _DYN.size * len(_DYNAMIC_TAGS)
     sizes[".probes"] = _SEMAPHORE_SIZE * len(names)
     sizes[".note.stapsdt"] = sum(_align(_NOTE_HEADER.size + len(s), 4) for s in note_strings)
     offsets = _place(sizes, arch.page_size)
@@ -328,27 +331,28 @@ def build_shared_object(
                                        offsets[".stapsdt.base"], semaphore) + strings + padding)
     contents[".dynsym"] = b"".join(symbols)
     contents[".note.stapsdt"] = b"".join(notes)
-    contents[".dynamic"] = b"".join((
-        _DYN.pack(_DT_HASH, offsets[".hash"]),
-        _DYN.pack(_DT_STRTAB, offsets[".dynstr"]),
-        _DYN.pack(_DT_SYMTAB, offsets[".dynsym"]),
-        _DYN.pack(_DT_STRSZ, sizes[".dynstr"]),
-        _DYN.pack(_DT_SYMENT, _SYM.size),
-        _DYN.pack(_DT_NULL, 0),
-    ))
+    dynamic_values = {
+        _DT_HASH: offsets[".hash"],
+        _DT_STRTAB: offsets[".dynstr"],
+        _DT_SYMTAB: offsets[".dynsym"],
+        _DT_STRSZ: sizes[".dynstr"],
+        _DT_SYMENT: _SYM.size,
+        _DT_NULL: 0,
+    }
+    contents[".dynamic"] = b"".join(_DYN.pack(tag, dynamic_values[tag]) for tag in _DYNAMIC_TAGS)
 
-    section_headers = _section_headers(offsets, sizes)
+    contents["section headers"] = _section_headers(offsets, sizes)
+    contents["program headers"] = _program_headers(offsets, sizes, arch.page_size)
     ident = b"\x7fELF" + bytes([2, 1, 1, 0, 0]) + bytes(7)  # 64-bit, little-endian, SysV
-    elf_header = _EHDR.pack(
-        ident, _ET_DYN, arch.e_machine, 1, 0, _EHDR.size, offsets["headers"], 0, _EHDR.size,
-        _PHDR.size, _PHNUM, _SHDR.size, len(_SECTIONS), _INDEX[".shstrtab"],
+    contents["ELF header"] = _EHDR.pack(
+        ident, _ET_DYN, arch.e_machine, 1,  # e_version
+        0, _EHDR.size, offsets["section headers"],  # e_entry, e_phoff, e_shoff
+        0, _EHDR.size, _PHDR.size, _PHNUM,  # e_flags, e_ehsize, e_phentsize, e_phnum
+        _SHDR.size, len(_SECTIONS), _INDEX[".shstrtab"],  # e_shentsize, e_shnum, e_shstrndx
     )
-    image = bytearray(offsets["headers"] + len(section_headers))
-    contents["headers"] = section_headers
+    offsets.update({"ELF header": 0, "program headers": _EHDR.size})
+
+    image = bytearray(offsets["section headers"] + len(contents["section headers"]))
     for name, data in contents.items():
         image[offsets[name] : offsets[name] + len(data)] = data
-    image[: _EHDR.size] = elf_header
-    image[_EHDR.size : _EHDR.size + _PHNUM * _PHDR.size] = _program_headers(
-        offsets, sizes, arch.page_size
-    )
     return SharedObject(bytes(image), functions, semaphores, arg_strings)

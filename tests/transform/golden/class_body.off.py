@@ -1,0 +1,24 @@
+from tracers import probe
+from app.probes import Model
+
+
+class User:
+    """A user."""
+
+    class Meta:
+        pass
+
+
+class Rebinding:
+    Model = Model.subclass()
+
+
+class Shadowing:
+    probe = staticmethod(print)
+    probe(Model.shadowed())
+
+
+def factory(Model):
+    class Local:
+        pass
+    return Local

@@ -1,0 +1,28 @@
+# sites: 4
+from tracers import probe
+from app.probes import Model
+
+
+class User:
+    """A user."""
+
+    probe(Model.defined("User"))
+
+    class Meta:
+        probe(Model.meta())
+
+
+class Rebinding:
+    Model = Model.subclass()
+    probe(Model.subclassed())
+
+
+class Shadowing:
+    probe = staticmethod(print)
+    probe(Model.shadowed())
+
+
+def factory(Model):
+    class Local:
+        probe(Model.local())
+    return Local

@@ -1,0 +1,11 @@
+# sites: 1
+"""Module docstring."""
+from __future__ import annotations
+from __future__ import division
+
+import os
+
+from tracers import probe
+from app.probes import Boot
+
+probe(Boot.started(os.getpid()))

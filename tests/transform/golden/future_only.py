@@ -1,0 +1,8 @@
+# sites: 1
+from __future__ import annotations
+from tracers import probe
+from app.probes import Boot
+
+
+def main() -> None:
+    probe(Boot.main())

@@ -1,0 +1,6 @@
+from tracers import probe
+from app.probes import Call
+
+
+def calls(args, options, P):
+    pass

@@ -1,0 +1,266 @@
+"""mypy plugin for tracers.
+
+Enable it in the mypy configuration::
+
+    [mypy]
+    plugins = tracers.mypy
+
+or, in ``pyproject.toml``::
+
+    [tool.mypy]
+    plugins = ["tracers.mypy"]
+
+A ``@tracer`` class declares probes as methods without ``self`` and without a
+return annotation. At run time each of them becomes a :class:`tracers.Probe`
+whose call builds a :class:`tracers.ProbeCall`. The plugin tells mypy the same:
+
+* each probe definition is a static function returning ``None`` (so
+  ``--strict`` accepts the bare ``def greeting(greeting: str, name: str): ...``);
+* ``Provider.event`` is a callable with the declared arguments that returns a
+  ``ProbeCall`` and is otherwise a ``Probe`` (``.gate``, ``.name``, ...), so
+  ``probe(Provider.event(args))`` checks the arguments and their count;
+* ``Provider.event.fire`` takes the declared arguments and returns ``None``;
+* definitions that ``@tracer`` rejects at import are reported as errors with
+  the code ``tracers``.
+
+This module imports mypy; nothing else in the package does.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable, List, Optional
+
+from mypy.errorcodes import ErrorCode
+from mypy.nodes import (
+    ARG_NAMED,
+    ARG_NAMED_OPT,
+    ARG_OPT,
+    ARG_STAR,
+    ARG_STAR2,
+    Block,
+    CallExpr,
+    ClassDef,
+    Context,
+    EllipsisExpr,
+    ExpressionStmt,
+    FuncDef,
+    PassStmt,
+    StrExpr,
+    TypeInfo,
+)
+from mypy.plugin import AttributeContext, ClassDefContext, Plugin, SemanticAnalyzerPluginInterface
+from mypy.types import (
+    AnyType,
+    CallableType,
+    Instance,
+    NoneType,
+    ProperType,
+    Type,
+    TypeOfAny,
+    UnionType,
+    get_proper_type,
+)
+
+TRACER = "tracers._provider.tracer"
+PROBE = "tracers._provider.Probe"
+PROBE_CALL = "tracers._provider.ProbeCall"
+PROBE_FIRE = PROBE + ".fire"
+METADATA_KEY = "tracers"
+
+MAX_ARGS = 12
+SUPPORTED = (
+    "int, bool, str, bytes, tracers.I8/I16/I32/I64, tracers.U8/U16/U32/U64, "
+    "or Optional[...] of one of these"
+)
+_ARG_TYPES = frozenset({"builtins.int", "builtins.bool", "builtins.str", "builtins.bytes"})
+_C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+TRACERS_DEFINITION = ErrorCode("tracers", "Check @tracer provider and probe definitions", "tracers")
+
+
+def plugin(version: str) -> type[Plugin]:
+    """Entry point named by ``plugins = tracers.mypy``."""
+    return TracersPlugin
+
+
+class TracersPlugin(Plugin):
+    def get_class_decorator_hook_2(self, fullname: str) -> Optional[Callable[[ClassDefContext], bool]]:
+        if fullname == TRACER:
+            return _declare_provider
+        return None
+
+    def get_class_attribute_hook(self, fullname: str) -> Optional[Callable[[AttributeContext], Type]]:
+        owner, _, name = fullname.rpartition(".")
+        if name and name in self._probe_names(owner):
+            return _probe_attribute
+        return None
+
+    def get_attribute_hook(self, fullname: str) -> Optional[Callable[[AttributeContext], Type]]:
+        if fullname == PROBE_FIRE:
+            return _probe_fire
+        return None
+
+    def _probe_names(self, class_fullname: str) -> List[str]:
+        """The probes of a ``@tracer`` class, recorded in its metadata (kept in mypy's cache)."""
+        if not class_fullname:
+            return []
+        symbol = self.lookup_fully_qualified(class_fullname)
+        if symbol is None or not isinstance(symbol.node, TypeInfo):
+            return []
+        data = symbol.node.metadata.get(METADATA_KEY)
+        return list(data.get("probes", ())) if isinstance(data, dict) else []
+
+
+# --- semantic analysis: the @tracer class --------------------------------------------------
+
+
+def _declare_provider(ctx: ClassDefContext) -> bool:
+    """Turn each probe definition into a static function and record the probe names."""
+    cls, api = ctx.cls, ctx.api
+    info = cls.info
+    _check_provider(cls, ctx.reason, api)
+    probes: List[str] = []
+    for statement in cls.defs.body:
+        if isinstance(statement, FuncDef):
+            _declare_probe(statement, cls, api)
+            if statement.name not in probes:
+                probes.append(statement.name)
+        elif _is_docstring_or_empty(statement):
+            continue
+        else:
+            _fail(api, statement, cls.name, None, "only probe definitions are allowed here",
+                  "a @tracer class holds only plain 'def name(arg: type, ...): ...' probe definitions")
+    if not probes:
+        _fail(api, cls, cls.name, None, "declares no probes",
+              "add at least one method such as 'def started(pid: int): ...'")
+    info.metadata[METADATA_KEY] = {"probes": probes}
+    return True
+
+
+def _check_provider(cls: ClassDef, reason: object, api: SemanticAnalyzerPluginInterface) -> None:
+    if any(base.type.fullname != "builtins.object" for base in cls.info.bases):
+        _fail(api, cls, cls.name, None, "a @tracer class cannot have base classes",
+              "declare the probes in a class of their own")
+    if isinstance(reason, CallExpr):
+        for name, value in zip(reason.arg_names, reason.args):
+            if name == "provider" and isinstance(value, StrExpr) and not _C_IDENTIFIER.match(value.value):
+                _fail(api, reason, cls.name, None, f"provider name {value.value!r} is not a C identifier",
+                      "use ASCII letters, digits and '_' not starting with a digit")
+
+
+def _declare_probe(func: FuncDef, cls: ClassDef, api: SemanticAnalyzerPluginInterface) -> None:
+    name = func.name
+
+    def fail(problem: str, fix: str) -> None:
+        _fail(api, func, cls.name, name, problem, fix)
+
+    if name.startswith("__") and name.endswith("__"):
+        fail("special methods are not probes", "remove it; a @tracer class holds only probes")
+    elif not _C_IDENTIFIER.match(name):
+        fail("the probe name is not a C identifier", "rename it with ASCII letters, digits and '_'")
+    for kind in func.arg_kinds:
+        if kind == ARG_STAR:
+            fail("*args is not allowed", "list each argument with its own annotation")
+        elif kind == ARG_STAR2:
+            fail("**kwargs is not allowed", "list each argument with its own annotation")
+        elif kind in (ARG_NAMED, ARG_NAMED_OPT):
+            fail("keyword-only arguments are not allowed", "remove the '*' marker")
+            break
+    if any(kind in (ARG_OPT, ARG_NAMED_OPT) for kind in func.arg_kinds):
+        fail("arguments cannot have defaults", "remove the default values")
+    if func.arg_names and func.arg_names[0] in ("self", "cls"):
+        fail(f"probes take no {func.arg_names[0]!r}",
+             f"remove {func.arg_names[0]!r}: list only the values the probe carries")
+    if len(func.arguments) > MAX_ARGS:
+        fail(f"has {len(func.arguments)} arguments; USDT allows at most {MAX_ARGS}",
+             "pass fewer values, or split the probe in two")
+    if not _is_empty_body(func.body):
+        fail("the body must be empty", "write only a docstring, '...' or 'pass'")
+
+    # A probe is never bound to an instance: it has no self.
+    func.is_static = True
+    func.is_trivial_self = False
+    signature = func.type
+    if not isinstance(signature, CallableType):
+        # Nothing annotated: keep every argument unannotated so that
+        # --disallow-untyped-defs still asks for the annotations.
+        signature = CallableType(
+            [AnyType(TypeOfAny.unannotated) for _ in func.arguments],
+            list(func.arg_kinds),
+            list(func.arg_names),
+            NoneType(),
+            api.named_type("builtins.function"),
+            name=name,
+        )
+    else:
+        arg_types = list(signature.arg_types)
+        for i, argument in enumerate(func.arguments):
+            if argument.type_annotation is None:
+                # Undo the implicit "self" type given to an unannotated first argument.
+                arg_types[i] = AnyType(TypeOfAny.unannotated)
+            elif not _is_supported(arg_types[i]):
+                fail(f"argument {argument.variable.name!r} has an unsupported annotation",
+                     f"annotate it with {SUPPORTED}")
+        returned = get_proper_type(signature.ret_type)
+        if isinstance(returned, AnyType) and returned.type_of_any == TypeOfAny.unannotated:
+            returned = NoneType()
+        elif not isinstance(returned, NoneType):
+            fail("probes return nothing", "remove the return annotation or write '-> None'")
+        signature = signature.copy_modified(arg_types=arg_types, ret_type=returned)
+    func.type = signature
+
+
+def _is_supported(arg_type: Type) -> bool:
+    proper = get_proper_type(arg_type)
+    if isinstance(proper, AnyType) and proper.type_of_any == TypeOfAny.unannotated:
+        return True
+    if isinstance(proper, UnionType):
+        items = [get_proper_type(item) for item in proper.items]
+        others = [item for item in items if not isinstance(item, NoneType)]
+        return len(items) == 2 and len(others) == 1 and _is_plain(others[0])
+    return _is_plain(proper)
+
+
+def _is_plain(arg_type: ProperType) -> bool:
+    return isinstance(arg_type, Instance) and arg_type.type.fullname in _ARG_TYPES
+
+
+def _is_docstring_or_empty(statement: object) -> bool:
+    return isinstance(statement, PassStmt) or (
+        isinstance(statement, ExpressionStmt) and isinstance(statement.expr, (StrExpr, EllipsisExpr))
+    )
+
+
+def _is_empty_body(body: Block) -> bool:
+    return all(_is_docstring_or_empty(statement) for statement in body.body)
+
+
+def _fail(api: SemanticAnalyzerPluginInterface, where: Context, cls: str, probe: Optional[str],
+          problem: str, fix: str) -> None:
+    subject = f"probe {cls}.{probe}" if probe else f"provider {cls}"
+    api.fail(f"{subject}: {problem}; {fix}", where, code=TRACERS_DEFINITION)
+
+
+# --- type checking: Provider.event and Provider.event.fire ---------------------------------
+
+
+def _probe_attribute(ctx: AttributeContext) -> Type:
+    """``Provider.event``: call it with the probe's arguments to get a ``ProbeCall``."""
+    signature = get_proper_type(ctx.default_attr_type)
+    if ctx.is_lvalue or not isinstance(signature, CallableType):
+        return ctx.default_attr_type
+    return signature.copy_modified(
+        ret_type=ctx.api.named_generic_type(PROBE_CALL, []),
+        fallback=ctx.api.named_generic_type(PROBE, []),
+    )
+
+
+def _probe_fire(ctx: AttributeContext) -> Type:
+    """``Provider.event.fire``: the probe's arguments, returning ``None``."""
+    owner = ctx.type
+    if isinstance(owner, CallableType) and owner.fallback.type.fullname == PROBE:
+        return owner.copy_modified(
+            ret_type=NoneType(),
+            fallback=ctx.api.named_generic_type("builtins.function", []),
+        )
+    return ctx.default_attr_type
