@@ -17,7 +17,8 @@ def bpftrace_format(probe: ProbeSpec) -> tuple[str, list[str]]:
             parts.append(f"{arg.name}=%s")
             values.append(f"str(arg{index})")
         else:
-            parts.append(f"{arg.name}=%{'d' if arg.type.signed or kind == 'bool' else 'u'}")
+            wide = "l" if arg.type.size == 8 else ""  # bpftrace's %d and %u print 32 bits
+            parts.append(f"{arg.name}=%{wide}{'d' if arg.type.signed or kind == 'bool' else 'u'}")
             values.append(f"arg{index}")
     return " ".join([probe.name] + parts), values
 

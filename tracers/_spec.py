@@ -32,3 +32,13 @@ class ProviderSpec:
     qualname: str  # the Python class that declared it
     module: str
     probes: tuple[ProbeSpec, ...]
+
+
+def provider_from_dict(data: dict) -> ProviderSpec:
+    """Rebuild a spec from ``dataclasses.asdict`` output (the JSON beside a USDT object)."""
+    probes = tuple(
+        ProbeSpec(p["name"], tuple(ArgSpec(a["name"], ArgType(**a["type"])) for a in p["args"]),
+                  p["filename"], p["lineno"])
+        for p in data["probes"]
+    )
+    return ProviderSpec(data["name"], data["qualname"], data["module"], probes)

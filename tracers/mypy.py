@@ -92,13 +92,31 @@ class TracersPlugin(Plugin):
     def get_class_attribute_hook(self, fullname: str) -> Optional[Callable[[AttributeContext], Type]]:
         owner, _, name = fullname.rpartition(".")
         if name and name in self._probe_names(owner):
-            return _probe_attribute
+            return self._probe_attribute
         return None
 
     def get_attribute_hook(self, fullname: str) -> Optional[Callable[[AttributeContext], Type]]:
         if fullname == PROBE_FIRE:
             return _probe_fire
         return None
+
+    def _probe_attribute(self, ctx: AttributeContext) -> Type:
+        """``Provider.event``: call it with the probe's arguments to get a ``ProbeCall``.
+
+        The result is a callable whose fallback is ``Probe``, so the attributes
+        of the runtime object (``gate``, ``fire``, ``name``, ...) are known too.
+        """
+        signature = get_proper_type(ctx.default_attr_type)
+        probe_call, probe = self._instance(PROBE_CALL), self._instance(PROBE)
+        if ctx.is_lvalue or not isinstance(signature, CallableType) or probe_call is None or probe is None:
+            return ctx.default_attr_type
+        return signature.copy_modified(ret_type=probe_call, fallback=probe)
+
+    def _instance(self, fullname: str) -> Optional[Instance]:
+        symbol = self.lookup_fully_qualified(fullname)
+        if symbol is None or not isinstance(symbol.node, TypeInfo):
+            return None
+        return Instance(symbol.node, [])
 
     def _probe_names(self, class_fullname: str) -> List[str]:
         """The probes of a ``@tracer`` class, recorded in its metadata (kept in mypy's cache)."""
@@ -242,17 +260,6 @@ def _fail(api: SemanticAnalyzerPluginInterface, where: Context, cls: str, probe:
 
 
 # --- type checking: Provider.event and Provider.event.fire ---------------------------------
-
-
-def _probe_attribute(ctx: AttributeContext) -> Type:
-    """``Provider.event``: call it with the probe's arguments to get a ``ProbeCall``."""
-    signature = get_proper_type(ctx.default_attr_type)
-    if ctx.is_lvalue or not isinstance(signature, CallableType):
-        return ctx.default_attr_type
-    return signature.copy_modified(
-        ret_type=ctx.api.named_generic_type(PROBE_CALL, []),
-        fallback=ctx.api.named_generic_type(PROBE, []),
-    )
 
 
 def _probe_fire(ctx: AttributeContext) -> Type:

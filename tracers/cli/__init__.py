@@ -10,6 +10,7 @@ from .._errors import ConfigError
 _USAGE = """\
 python -m tracers run [--backend NAME | --off] [--strict] (SCRIPT | -m MODULE) [ARGS...]
        python -m tracers show FILE_OR_MODULE [--on | --off] [--diff]
+       python -m tracers list (FILE_OR_MODULE | --pid PID)
        python -m tracers sitecustomize [--write]"""
 
 
@@ -44,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--diff", action="store_true", help="print a unified diff against the original")
     show.set_defaults(command=_show)
 
+    listing = commands.add_parser("list", help="list providers and probes, with a bpftrace line for each")
+    source = listing.add_mutually_exclusive_group(required=True)
+    source.add_argument("target", nargs="?", metavar="FILE_OR_MODULE", help="a file or module defining providers")
+    source.add_argument("--pid", type=int, help="a running process with tracing on")
+    listing.set_defaults(command=_list)
+
     snippet = commands.add_parser("sitecustomize", help="print (or --write) the lines that activate the hook")
     snippet.add_argument("--write", action="store_true",
                          help="append them to sitecustomize.py in this interpreter's site-packages")
@@ -54,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
 def _show(options: argparse.Namespace) -> int:
     from .show import show
     return show(options.target, options.enabled, options.diff)
+
+
+def _list(options: argparse.Namespace) -> int:
+    from .listing import list_target
+    return list_target(options.target, options.pid)
 
 
 def _sitecustomize(options: argparse.Namespace) -> int:

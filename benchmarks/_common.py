@@ -1,0 +1,80 @@
+"""Helpers shared by the benchmark scripts: child processes, statistics, tables."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Optional, Sequence
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def child_env(tracers: Optional[str] = None, extra: Optional[Mapping[str, str]] = None) -> dict[str, str]:
+    """The environment of a measured child: repo importable, tracing mode as given.
+
+    Every ``TRACERS*`` variable of the caller is dropped, as are variables that
+    change how Python imports or caches bytecode.
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("TRACERS")
+        and key not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX", "PYTHONOPTIMIZE",
+                        "PYTHONSTARTUP", "PYTHONPROFILEIMPORTTIME", "PYTHONHASHSEED")
+    }
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    if tracers is not None:
+        env["TRACERS"] = tracers
+    env.update(extra or {})
+    return env
+
+
+def run_json(args: Sequence[str], env: Mapping[str, str], timeout: float = 300) -> Any:
+    """Run ``python ARGS...`` and parse the last line of its stdout as JSON."""
+    done = subprocess.run([sys.executable, *args], env=dict(env), cwd=str(REPO),
+                          capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"child {' '.join(args[:3])}... failed ({done.returncode}):\n{done.stderr}")
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    if not lines:
+        raise RuntimeError(f"child printed nothing; stderr:\n{done.stderr}")
+    return json.loads(lines[-1])
+
+
+def median(values: Iterable[float]) -> float:
+    return statistics.median(list(values))
+
+
+def spread(values: Sequence[float]) -> float:
+    """Half the inter-quartile range relative to the median (a noise indicator)."""
+    ordered = sorted(values)
+    if len(ordered) < 4:
+        return 0.0
+    q1, _, q3 = statistics.quantiles(ordered, n=4)
+    mid = statistics.median(ordered)
+    return (q3 - q1) / 2 / mid if mid else 0.0
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain-text table; the first column is left-aligned, the others right-aligned."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(cells[0]), rule] + [line(row) for row in cells[1:]])
+
+
+def machine() -> str:
+    return (f"Python {platform.python_version()} ({platform.python_implementation()}) on "
+            f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs")
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
