@@ -26,6 +26,11 @@ def fire_failed(label: str, problem: BaseException) -> None:
         if label in _warned:
             return
         _warned.add(label)
+    warn(message)
+
+
+def warn(message: str) -> None:
+    """Warn at the first caller outside tracers (the user's line)."""
     warnings.warn(message, RuntimeWarning, stacklevel=_user_stacklevel())
 
 

@@ -11,6 +11,7 @@ _USAGE = """\
 python -m tracers run [--backend NAME | --off] [--strict] (SCRIPT | -m MODULE) [ARGS...]
        python -m tracers show FILE_OR_MODULE [--on | --off] [--diff]
        python -m tracers list (FILE_OR_MODULE | --pid PID)
+       python -m tracers doctor
        python -m tracers sitecustomize [--write]"""
 
 
@@ -51,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--pid", type=int, help="a running process with tracing on")
     listing.set_defaults(command=_list)
 
+    doctor = commands.add_parser("doctor", help="report the platform, backends, tracer tools and runtime directory")
+    doctor.set_defaults(command=_doctor)
+
     snippet = commands.add_parser("sitecustomize", help="print (or --write) the lines that activate the hook")
     snippet.add_argument("--write", action="store_true",
                          help="append them to sitecustomize.py in this interpreter's site-packages")
@@ -66,6 +70,11 @@ def _show(options: argparse.Namespace) -> int:
 def _list(options: argparse.Namespace) -> int:
     from .listing import list_target
     return list_target(options.target, options.pid)
+
+
+def _doctor(options: argparse.Namespace) -> int:
+    from .doctor import doctor
+    return doctor()
 
 
 def _sitecustomize(options: argparse.Namespace) -> int:

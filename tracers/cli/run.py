@@ -24,6 +24,10 @@ def run(args: Sequence[str]) -> int:
         return 2
     if strict:
         os.environ[_config.ENV_STRICT] = "1"
+    if mode is not None and not _valid(mode):
+        print(f"tracers run: unknown backend {mode!r}; use one of: {', '.join(_CHOICES)} "
+              f"(or --off)\n{USAGE}", file=sys.stderr)
+        return 2
     try:
         if mode is not None:
             _config.launch(mode)
@@ -34,6 +38,11 @@ def run(args: Sequence[str]) -> int:
         return 2
 
     from ..importhook import _runner, install
+    if not module and not os.path.isfile(target):
+        # As python does: exit 2 before anything runs, with errno's words.
+        problem = "is a directory" if os.path.isdir(target) else "No such file or directory"
+        print(f"tracers run: can't open file {os.path.abspath(target)!r}: {problem}", file=sys.stderr)
+        return 2
     install()
     try:
         if module:
@@ -42,9 +51,36 @@ def run(args: Sequence[str]) -> int:
             _runner.run_script(target, rest)
     except SystemExit:
         raise
+    except ImportError as error:
+        if module and _is_missing_target(error, target):
+            print(f"tracers run: {error}", file=sys.stderr)  # python -m prints 'No module named ...'
+            return 1
+        _runner.report_and_exit(error)
     except Exception as error:
         _runner.report_and_exit(error)
     return 0
+
+
+_CHOICES = ("auto",) + BACKENDS
+
+
+def _valid(mode: str) -> bool:
+    try:
+        _config.parse_mode(mode)
+    except ConfigError:
+        return False
+    return True
+
+
+def _is_missing_target(error: ImportError, target: str) -> bool:
+    """Whether runpy could not find ``target`` itself (not an import inside it)."""
+    if error.__traceback__ is None:
+        return False
+    tb = error.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    filename = tb.tb_frame.f_code.co_filename
+    return filename.startswith("<frozen runpy") or filename.endswith("runpy.py")
 
 
 def _parse(args: list[str]) -> tuple[Optional[str], bool, bool, str, list[str]]:

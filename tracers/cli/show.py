@@ -6,6 +6,7 @@ import difflib
 import importlib.util
 import os
 import sys
+import traceback
 from typing import Optional
 
 from .. import _config
@@ -23,7 +24,11 @@ def show(target: str, enabled: Optional[bool], diff: bool) -> int:
         enabled = _config.current().enabled
     with open(path, "rb") as file:
         source = file.read()
-    result = parse_and_rewrite(source, path, enabled)
+    try:
+        result = parse_and_rewrite(source, path, enabled)
+    except SyntaxError as error:  # reported as python reports it, without our frames
+        sys.stderr.writelines(traceback.format_exception_only(type(error), error))
+        return 1
     rewritten = ast.unparse(result.tree) + "\n"
     state = "on" if enabled else "off"
     if diff:

@@ -10,6 +10,7 @@ or run the program with ``python -m tracers run``.
 """
 from __future__ import annotations
 
+import ast
 import sys
 import threading
 import warnings
@@ -18,6 +19,7 @@ from types import ModuleType, TracebackType
 from typing import Optional
 
 from ._finder import TracersFinder, TracersLoader
+from ._transform import rewrite, uses_probe
 
 __all__ = ["install", "uninstall", "installed", "TracersFinder", "TracersLoader"]
 
@@ -95,7 +97,35 @@ def _warn_about_earlier_imports() -> None:
 
 
 def _fires_probes(module: ModuleType, tracers: ModuleType) -> bool:
+    """Whether ``module`` has probe sites (that now run through the fallback).
+
+    Only modules that bind ``tracers`` or ``tracers.probe`` can have one; their
+    source, when there is one, says for sure, so that a module that only
+    imports ``tracers.importhook`` (``sitecustomize.py``, ``conftest.py``) is
+    not mistaken for one.
+    """
     namespace = getattr(module, "__dict__", None)
     if not isinstance(namespace, dict):
         return False
-    return any(value is tracers.probe or value is tracers for value in list(namespace.values()))
+    if not any(value is tracers.probe or value is tracers for value in list(namespace.values())):
+        return False
+    source = _source_of(module)
+    if source is None:
+        return True
+    if not uses_probe(source):
+        return False
+    try:
+        return rewrite(ast.parse(source), enabled=False).sites > 0
+    except (SyntaxError, ValueError, RecursionError):
+        return True
+
+
+def _source_of(module: ModuleType) -> Optional[bytes]:
+    path = getattr(module, "__file__", None)
+    if not isinstance(path, str) or not path.endswith(".py"):
+        return None
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError:
+        return None

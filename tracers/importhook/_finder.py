@@ -19,14 +19,18 @@ from typing import Iterable, Optional, Sequence
 
 from .. import _config
 from . import _cache
-from ._compile import compile_rewritten
+from ._compile import compile_counting_sites
 from ._transform import uses_probe
 
-_MARKER = b"tracers"  # every module that can fire through the hook names the package
+_PROBE_NAME = "probe"  # every probe site loads it: ``probe`` (global) or ``<module>.probe``
 
 
 class TracersLoader(SourceFileLoader):
-    """A source loader whose code has the module's probe sites rewritten."""
+    """A source loader whose code has the module's probe sites rewritten.
+
+    A module without probe sites gets exactly what ``SourceFileLoader`` gives
+    it, standard pyc included; only modules with probe sites get a tagged pyc.
+    """
 
     def get_code(self, fullname: str) -> Optional[CodeType]:
         path = self.get_filename(fullname)
@@ -34,21 +38,42 @@ class TracersLoader(SourceFileLoader):
             stat = os.stat(path)
         except OSError:
             return super().get_code(fullname)
-        # Fast path: the standard pyc is current and cannot contain a probe site.
-        standard = _cache.read(_cache.standard_path(path), stat)
-        if standard is not None and _MARKER not in standard:
-            return marshal.loads(standard)
+        # Fast path: the standard pyc is current and its code cannot hold a probe site.
+        standard = _loads(_cache.read(_cache.standard_path(path), stat))
+        if standard is not None and not _names_probe(standard):
+            return standard
         enabled = _config.current().enabled
         tagged_path = _cache.tagged_path(path, enabled)
-        tagged = _cache.read(tagged_path, stat)
+        tagged = _loads(_cache.read(tagged_path, stat))
         if tagged is not None:
-            return marshal.loads(tagged)
+            return tagged
         source = self.get_data(path)
         if not uses_probe(source):
             return super().get_code(fullname)
-        code = compile_rewritten(source, path, enabled)
+        code, sites = compile_counting_sites(source, path, enabled)
+        if not sites and not _names_probe(code):
+            # No probe site, and the fast path will know it from the standard pyc.
+            return super().get_code(fullname)
         _cache.write(tagged_path, code, stat)
         return code
+
+
+def _loads(data: Optional[bytes]) -> Optional[CodeType]:
+    """Unmarshal cached code; a damaged cache file counts as missing."""
+    if data is None:
+        return None
+    try:
+        code = marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return code if isinstance(code, CodeType) else None
+
+
+def _names_probe(code: CodeType) -> bool:
+    """Whether ``code`` or any code nested in it uses the name ``probe``."""
+    if _PROBE_NAME in code.co_names:
+        return True
+    return any(isinstance(const, CodeType) and _names_probe(const) for const in code.co_consts)
 
 
 class TracersFinder(MetaPathFinder):

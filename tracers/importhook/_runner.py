@@ -5,6 +5,7 @@ runner compiles it itself, the way ``coverage run`` does.
 """
 from __future__ import annotations
 
+import builtins
 import os
 import runpy
 import sys
@@ -13,18 +14,25 @@ from typing import NoReturn, Sequence
 
 from .. import _config
 from ._compile import compile_rewritten
+from ._finder import TracersLoader
 
 
 def run_script(path: str, args: Sequence[str]) -> None:
-    """Execute the file at ``path`` as ``__main__`` with ``sys.argv = [path, *args]``."""
-    with open(path, "rb") as file:
+    """Execute the file at ``path`` as ``__main__`` with ``sys.argv = [path, *args]``.
+
+    As with ``python SCRIPT``, ``__file__`` and code locations use the absolute
+    path while ``sys.argv[0]`` keeps the path as given.
+    """
+    filename = os.path.abspath(path)
+    with open(filename, "rb") as file:
         source = file.read()
-    code = compile_rewritten(source, path, _config.current().enabled)
+    code = compile_rewritten(source, filename, _config.current().enabled)
     main = types.ModuleType("__main__")
-    main.__dict__.update(__file__=path, __cached__=None, __loader__=None, __spec__=None,
-                         __builtins__=__builtins__)
+    main.__dict__.update(__file__=filename, __cached__=None, __loader__=TracersLoader("__main__", filename),
+                         __spec__=None, __builtins__=builtins)
     sys.argv[:] = [path, *args]
-    sys.path[0] = os.path.dirname(os.path.abspath(path))
+    if not getattr(sys.flags, "safe_path", False):  # python -P adds no script directory
+        sys.path[0] = os.path.dirname(filename)
     sys.modules["__main__"] = main
     exec(code, main.__dict__)
 
@@ -38,10 +46,15 @@ def run_module(name: str, args: Sequence[str]) -> None:
 def report_and_exit(error: BaseException) -> NoReturn:
     """Print a traceback that starts in the user's code, then exit 1 as Python does."""
     tb = error.__traceback__
-    runner_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    while tb is not None and (tb.tb_frame.f_code.co_filename.startswith(runner_dir)
-                              or tb.tb_frame.f_code.co_filename.startswith("<frozen runpy")
-                              or tb.tb_frame.f_code.co_filename.endswith("runpy.py")):
+    package_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
+    while tb is not None and _is_machinery(tb.tb_frame.f_code.co_filename, package_dir):
         tb = tb.tb_next
-    sys.excepthook(type(error), error, tb if tb is not None else error.__traceback__)
+    # The default excepthook prints the exception's own __traceback__, whatever
+    # it is passed: cut the runner's frames off the exception itself.
+    sys.excepthook(type(error), error.with_traceback(tb), tb)
     sys.exit(1)
+
+
+def _is_machinery(filename: str, package_dir: str) -> bool:
+    return (filename.startswith(package_dir) or filename.startswith("<frozen runpy")
+            or os.path.basename(filename) == "runpy.py")

@@ -9,9 +9,9 @@ import importlib
 import platform
 import sys
 import threading
-import warnings
 from typing import Mapping
 
+from .. import _report
 from .._config import Mode
 from .._errors import BackendError
 from .._spec import ProviderSpec
@@ -71,10 +71,6 @@ def bind_provider(provider: ProviderSpec, mode: Mode) -> Mapping[str, ProbeBindi
             first = name not in _failed
             _failed.add(name)
         if first:
-            warnings.warn(
-                f"tracers: backend {name!r} unavailable, probes will not fire: {problem}",
-                RuntimeWarning,
-                stacklevel=4,
-            )
+            _report.warn(f"tracers: backend {name!r} unavailable, probes will not fire: {problem}")
         return backend("noop").bind(provider, mode.strict)
 

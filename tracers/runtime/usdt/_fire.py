@@ -35,12 +35,26 @@ def encode_str(value: Any) -> Any:
     return value.encode("utf-8", "replace") if value is not None else None
 
 
+def zero_if_none(value: Any) -> Any:
+    """An Optional integer or bool given None reaches the tracer as 0."""
+    return 0 if value is None else value
+
+
+def _to_wire(arg: ArgType) -> Any:
+    """The conversion applied after normalising, or None when the value passes as is."""
+    if arg.kind == "str":
+        return encode_str
+    if arg.optional and not arg.is_pointer:
+        return zero_if_none
+    return None
+
+
 def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool) -> Callable[..., None]:
     """Build ``fire(*args)`` for one probe."""
     stub.argtypes = [ctype_of(arg.type) for arg in probe.args]  # type: ignore[attr-defined]
     stub.restype = None  # type: ignore[attr-defined]
     normalise = normaliser(probe, strict)
-    to_wire = tuple(encode_str if arg.type.kind == "str" else None for arg in probe.args)
+    to_wire = tuple(_to_wire(arg.type) for arg in probe.args)
 
     def slow(*values: Any) -> None:
         converted = normalise(values)

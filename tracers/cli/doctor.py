@@ -1,0 +1,54 @@
+"""``python -m tracers doctor``: what tracing can do on this machine, and why."""
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import sys
+
+from .. import _config, __version__
+from .._errors import BackendError, ConfigError
+from ..runtime import choose_auto
+
+TOOLS = (
+    ("bpftrace", ("bpftrace",), "apt-get install bpftrace"),
+    ("tplist", ("tplist-bpfcc", "tplist"), "apt-get install bpfcc-tools"),
+    ("gdb", ("gdb",), "apt-get install gdb"),
+    ("lttng", ("lttng",), "apt-get install lttng-tools python3-lttngust babeltrace2"),
+    ("babeltrace2", ("babeltrace2",), "apt-get install babeltrace2"),
+    ("readelf", ("readelf",), "apt-get install binutils"),
+)
+TRACEFS = ("/sys/kernel/tracing", "/sys/kernel/debug/tracing")
+
+
+def doctor() -> int:
+    """Print the platform, the mode, the backend ``auto`` picks, tools, tracefs and the runtime directory."""
+    print(f"tracers {__version__} on Python {platform.python_version()} ({sys.executable})")
+    print(f"platform: {sys.platform} {platform.machine()}, kernel {platform.release()}")
+    try:
+        mode = _config.current()
+        state = f"on, backend {mode.backend}" if mode.enabled else "off"
+        print(f"mode: {state} (TRACERS={os.environ.get('TRACERS', '')!r})")
+    except ConfigError as error:
+        print(f"mode: invalid: {error}")
+    name, reason = choose_auto()
+    print(f"auto backend: {name}: {reason}")
+    print("tools:")
+    for label, commands, install in TOOLS:
+        found = next((shutil.which(c) for c in commands if shutil.which(c)), None)
+        print(f"  {label:12} {found if found else 'missing (' + install + ')'}")
+    mounted = [path for path in TRACEFS if os.path.ismount(path)]
+    print(f"tracefs: {'mounted at ' + mounted[0] if mounted else 'not mounted (mount -t tracefs nodev /sys/kernel/tracing)'}")
+    print(f"runtime directory: {_runtime_dir_status()}")
+    return 0
+
+
+def _runtime_dir_status() -> str:
+    from ..runtime.usdt import _rundir
+
+    path = _rundir.runtime_dir()
+    try:
+        _rundir.ensure_private(path)
+    except BackendError as problem:
+        return f"{path}: unusable: {problem}"
+    return f"{path}: usable (private, writable)"
