@@ -225,7 +225,9 @@ def errors_by_file(output: str) -> Dict[str, Dict[int, List[str]]]:
     for line in output.splitlines():
         match = _ERROR_LINE.match(line)
         if match and match["severity"] == "error":
-            found.setdefault(match["file"], {}).setdefault(int(match["line"]), []).append(match["message"])
+            # Older mypy (or an older target version) spells "X | None" as "Optional[X]".
+            message = re.sub(r"Optional\[([^\[\]]+)\]", r"\1 | None", match["message"])
+            found.setdefault(match["file"], {}).setdefault(int(match["line"]), []).append(message)
     return found
 
 
@@ -283,7 +285,7 @@ def test_without_the_plugin_definitions_are_rejected(tmp_path: Path) -> None:
     assert code == 1, output
     errors = errors_by_file(output)["documented.py"]
     for line in (8, 9, 10, 15):
-        assert any('"self" parameter missing' in message for message in errors[line]), output
+        assert any("missing for a non-static method" in message for message in errors[line]), output
         assert any("missing a return type annotation" in message for message in errors[line]), output
 
 

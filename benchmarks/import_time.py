@@ -1,0 +1,434 @@
+"""Import time of a package with and without the import hook.
+
+A generated package holds a provider module, 50 modules that fire probes and
+50 plain modules without probes (about 60-90 lines each: imports, constants,
+classes, functions).  Each measurement is a fresh interpreter that imports
+the 50 plain modules, then the provider and the 50 probe modules, timing each
+group with ``perf_counter`` (interpreter start-up and the import of tracers
+itself are not counted).  Configurations:
+
+    plain   plain Python, no hook
+    off     hook installed, TRACERS unset
+    on      hook installed, TRACERS=noop (armed, idle)
+
+Each configuration imports its own copy of the package, so its bytecode cache
+holds only what it wrote itself ("cold": every __pycache__ removed before the
+run; "warm": caches left from earlier runs).  The "+std pyc" rows add standard
+pyc files for every module, as ``pip install`` (compileall) leaves them.
+Configurations are interleaved run by run; medians are reported.
+
+    python benchmarks/import_time.py            # about a minute
+    python benchmarks/import_time.py --quick
+"""
+from __future__ import annotations
+
+import argparse
+import compileall
+import json
+import marshal
+import random
+import re
+import shutil
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from types import CodeType
+from typing import Any, Optional
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import REPO, child_env, machine, median, run_json, spread, table, verdict  # noqa: E402
+
+PACKAGE = "tracers_bench_pkg"
+MODULES = 50
+STDLIB_USED = ("os", "re", "json", "logging", "dataclasses", "typing", "collections", "functools")
+
+# --------------------------------------------------------------------------- generated package
+
+PROVIDERS = textwrap.dedent('''\
+    """Probes fired by the benchmark package."""
+    from typing import Optional
+
+    from tracers import I32, U64, tracer
+
+
+    @tracer
+    class StoreProbes:
+        def put(store: str, key: str, size: int): ...
+        def evicted(store: str, key: str): ...
+        def hit(key: str): ...
+        def miss(key: str): ...
+
+
+    @tracer
+    class ParseProbes:
+        def line(module: str, number: int): ...
+        def parsed(module: str, values: U64): ...
+
+
+    @tracer
+    class LoadProbes:
+        def start(path: str): ...
+        def done(path: str, records: I32, error: Optional[str]): ...
+''')
+
+# Lines starting with "@P " become probe statements in probe modules and are
+# dropped from plain modules; "@D " lines only appear in dataclass variants,
+# "@C " lines only in plain-class variants.
+TEMPLATE = '''\
+"""{kind} module {index}: records, a bounded store and parsers for {topic}."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections import OrderedDict
+@D from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Dict, Iterable, List, Optional
+@P from tracers import probe
+@P from .providers import LoadProbes, ParseProbes, StoreProbes
+
+log = logging.getLogger(__name__)
+
+_PATTERN = re.compile(r"^{topic}_(\\d+)\\s*=\\s*(-?\\d+)$")
+DEFAULT_LIMIT = {limit}
+NAME = "{topic}"
+
+
+@D @dataclass
+@D class Record:
+@D     key: str
+@D     value: int = 0
+@D     tags: List[str] = field(default_factory=list)
+@C class Record:
+@C     __slots__ = ("key", "value", "tags")
+@C
+@C     def __init__(self, key: str, value: int = 0, tags: Optional[List[str]] = None) -> None:
+@C         self.key = key
+@C         self.value = value
+@C         self.tags = tags or []
+
+    def score(self) -> int:
+        return self.value * (len(self.tags) + 1) + {index}
+
+    def to_json(self) -> str:
+        return json.dumps({{"key": self.key, "value": self.value, "tags": self.tags}})
+
+
+class Store:
+    """At most ``limit`` records, the oldest evicted first."""
+
+    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
+        self._items: "OrderedDict[str, Record]" = OrderedDict()
+        self.limit = limit
+
+    def put(self, record: Record) -> None:
+        if len(self._items) >= self.limit:
+            oldest, _ = self._items.popitem(last=False)
+@P             probe(StoreProbes.evicted(NAME, oldest))
+            log.debug("evicted %s", oldest)
+        self._items[record.key] = record
+@P         probe(StoreProbes.put(NAME, record.key, len(self._items)))
+
+    def get(self, key: str) -> Optional[Record]:
+        found = self._items.get(key)
+        if found is None:
+@P             probe(StoreProbes.miss(key))
+            return None
+@P         probe(StoreProbes.hit(key))
+        return found
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@lru_cache(maxsize=None)
+def _weight(key: str) -> int:
+    return sum(ord(c) for c in key) % {modulus}
+
+
+def parse(text: str) -> List[int]:
+    values = []
+    for number, line in enumerate(text.splitlines()):
+@P         probe(ParseProbes.line(NAME, number))
+        match = _PATTERN.match(line.strip())
+        if match:
+            values.append(int(match.group(2)))
+@P     probe(ParseProbes.parsed(NAME, len(values)))
+    return values
+
+
+def load(path: str) -> Store:
+@P     probe(LoadProbes.start(path))
+    store = Store()
+    if not os.path.exists(path):
+@P         probe(LoadProbes.done(path, 0, "missing"))
+        return store
+    with open(path) as file:
+        for item in json.load(file):
+            store.put(Record(item["key"], item.get("value", 0), item.get("tags", [])))
+@P     probe(LoadProbes.done(path, len(store), None))
+    return store
+
+
+def summarize(records: Iterable[Record]) -> Dict[str, Any]:
+    total = 0
+    best: Optional[Record] = None
+    for record in records:
+        total += record.value + _weight(record.key)
+        if best is None or record.score() > best.score():
+            best = record
+    return {{"module": NAME, "total": total, "best": best.key if best else None}}
+'''
+
+TOPICS = ("orders", "users", "stock", "prices", "routes", "events", "tickets", "files", "jobs", "metrics")
+
+
+def module_source(index: int, probes: bool, rng: random.Random) -> str:
+    dataclass_variant = index % 3 == 0
+    lines = []
+    for line in TEMPLATE.format(kind="probe" if probes else "plain", index=index, topic=TOPICS[index % 10],
+                                limit=rng.randrange(50, 5000), modulus=rng.randrange(7, 997)).splitlines():
+        marker, rest = line[:3], line[3:]
+        if marker == "@P ":
+            if probes:
+                lines.append(rest)
+        elif marker == "@D ":
+            if dataclass_variant:
+                lines.append(rest)
+        elif marker == "@C " or line == "@C":
+            if not dataclass_variant:
+                lines.append(rest)
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def plain_names() -> list[str]:
+    return [f"{PACKAGE}.plain_{i:02d}" for i in range(MODULES)]
+
+
+def probe_names() -> list[str]:
+    return [f"{PACKAGE}.providers"] + [f"{PACKAGE}.probed_{i:02d}" for i in range(MODULES)]
+
+
+def generate(root: Path) -> None:
+    package = root / PACKAGE
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text('"""Generated benchmark package."""\n')
+    (package / "_first.py").write_text('"""Imported before timing: creates the directory finder."""\n')
+    (package / "providers.py").write_text(PROVIDERS)
+    rng = random.Random(2024)
+    for i in range(MODULES):
+        (package / f"plain_{i:02d}.py").write_text(module_source(i, probes=False, rng=rng))
+        (package / f"probed_{i:02d}.py").write_text(module_source(i, probes=True, rng=rng))
+
+
+def blanked(source: str) -> str:
+    """The source with every probe statement line replaced by an empty line."""
+    return "\n".join("" if re.match(r"\s*probe\(", line) else line for line in source.splitlines()) + "\n"
+
+
+# --------------------------------------------------------------------------- child
+
+CHILD = '''
+import importlib, json, sys, time
+root, package, hook, plain, probed, stdlib = sys.argv[1], sys.argv[2], sys.argv[3] == "1", \\
+    sys.argv[4].split(","), sys.argv[5].split(","), sys.argv[6].split(",")
+import tracers
+if hook:
+    import tracers.importhook
+    tracers.importhook.install()
+for name in stdlib:
+    importlib.import_module(name)
+sys.path.insert(0, root)
+importlib.import_module(package + "._first")
+t0 = time.perf_counter()
+for name in plain:
+    importlib.import_module(name)
+t1 = time.perf_counter()
+for name in probed:
+    importlib.import_module(name)
+t2 = time.perf_counter()
+from tracers.importhook import TracersLoader
+modules = [sys.modules[name] for name in plain + probed]
+gates = sum(1 for m in modules for k in vars(m) if k.startswith("_tracers_gate_"))
+hooked = sum(isinstance(m.__loader__, TracersLoader) for m in modules)
+print(json.dumps({"plain": t1 - t0, "probed": t2 - t1, "gates": gates, "hooked": hooked}))
+'''
+
+# name: (label, hook, TRACERS value, standard pycs added)
+CONFIGS: dict[str, tuple[str, bool, Optional[str], bool]] = {
+    "plain": ("plain Python, no hook", False, None, False),
+    "off": ("hook, tracing off", True, None, False),
+    "on": ("hook, on (TRACERS=noop)", True, "noop", False),
+    "off+std": ("hook, tracing off, +std pyc", True, None, True),
+    "on+std": ("hook, on (noop), +std pyc", True, "noop", True),
+}
+COLD = ["plain", "off", "on"]
+WARM = ["plain", "off", "on", "off+std", "on+std"]
+
+
+def measure(root: Path, config: str) -> dict[str, Any]:
+    _, hook, mode, _ = CONFIGS[config]
+    args = ["-c", CHILD, str(root), PACKAGE, "1" if hook else "0", ",".join(plain_names()),
+            ",".join(probe_names()), ",".join(STDLIB_USED)]
+    return run_json(args, child_env(mode))
+
+
+def clear_caches(root: Path) -> None:
+    for pycache in root.rglob("__pycache__"):
+        shutil.rmtree(pycache)
+
+
+# --------------------------------------------------------------------------- bytecode identity
+
+
+def _code_differences(a: CodeType, b: CodeType, where: str = "<module>") -> list[str]:
+    """Fields that differ between two code objects, recursively."""
+    found = []
+    for field in ("co_code", "co_names", "co_varnames", "co_freevars", "co_cellvars", "co_flags",
+                  "co_argcount", "co_kwonlyargcount", "co_posonlyargcount", "co_stacksize",
+                  "co_firstlineno", "co_linetable", "co_exceptiontable", "co_name", "co_qualname"):
+        if getattr(a, field, None) != getattr(b, field, None):
+            found.append(f"{where}.{field}")
+    consts_a, consts_b = a.co_consts, b.co_consts
+    if len(consts_a) != len(consts_b):
+        return found + [f"{where}.co_consts (length)"]
+    for x, y in zip(consts_a, consts_b):
+        if isinstance(x, CodeType) and isinstance(y, CodeType):
+            found += _code_differences(x, y, f"{where}/{x.co_name}")
+        elif type(x) is not type(y) or x != y:
+            found.append(f"{where}.co_consts")
+    return found
+
+
+def check_identical_bytecode(root: Path) -> tuple[bool, str]:
+    """Compare what the hook caches with tracing off against the source with probe lines blanked."""
+    from tracers.importhook import _cache
+
+    differences, checked, sites = [], 0, 0
+    package = root / PACKAGE
+    for path in sorted(package.glob("probed_*.py")):
+        source = path.read_text()
+        sites += sum(1 for line in source.splitlines() if re.match(r"\s*probe\(", line))
+        expected = compile(blanked(source), str(path), "exec", dont_inherit=True)
+        tagged = _cache.tagged_path(str(path), enabled=False)
+        data = _cache.read(tagged, path.stat())
+        if data is None:
+            return False, f"no tracing-off cache file for {path.name} ({tagged})"
+        differences += [f"{path.name}: {d}" for d in _code_differences(marshal.loads(data), expected)]
+        checked += 1
+    if differences:
+        shown = "; ".join(differences[:4]) + (" ..." if len(differences) > 4 else "")
+        return False, f"{len(differences)} differences in {checked} modules: {shown}"
+    return True, f"{checked} modules, {sites} probe statements: code objects equal (incl. line tables)"
+
+
+# --------------------------------------------------------------------------- parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="5 runs per configuration instead of 15")
+    parser.add_argument("--runs", type=int, help="runs per configuration and cache state")
+    parser.add_argument("--keep", action="store_true", help="keep and print the generated directory")
+    options = parser.parse_args()
+    runs = options.runs or (5 if options.quick else 15)
+    sys.path.insert(0, str(REPO))
+
+    base = Path(tempfile.mkdtemp(prefix="tracers-bench-import-"))
+    try:
+        roots = {config: base / config for config in CONFIGS}
+        for root in roots.values():
+            generate(root)
+        sample = (roots["plain"] / PACKAGE / "probed_00.py").read_text()
+        print(f"import time: {MODULES} probe modules (+ provider module) and {MODULES} plain modules, "
+              f"~{len(sample.splitlines())} lines each, {runs} runs per cell, medians; {machine()}")
+
+        results: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        rng = random.Random(7)
+        for state in ("cold", "warm"):
+            configs = COLD if state == "cold" else WARM
+            if state == "warm":
+                for config in configs:
+                    if CONFIGS[config][3]:
+                        compileall.compile_dir(str(roots[config]), quiet=1)
+                    measure(roots[config], config)  # fills the cache this configuration reads
+            for run in range(runs):
+                order = list(configs)
+                rng.shuffle(order)
+                for config in order:
+                    if state == "cold":
+                        clear_caches(roots[config])
+                    results[state, config] = results.get((state, config), []) + [measure(roots[config], config)]
+                print(f"  {state} run {run + 1}/{runs}", file=sys.stderr, flush=True)
+
+        identical, detail = check_identical_bytecode(roots["off"])
+        report(results, runs)
+        print()
+        print(f"tracing off, identical bytecode: {verdict(identical)} ({detail})")
+        verdicts(results)
+        if options.keep:
+            print(f"generated packages kept in {base}")
+    finally:
+        if not options.keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def report(results: dict[tuple[str, str], list[dict[str, Any]]], runs: int) -> None:
+    rows = []
+    for state, configs in (("cold", COLD), ("warm", WARM)):
+        plain = results[state, "plain"]
+        base_plain = median(r["plain"] for r in plain)
+        base_probed = median(r["probed"] for r in plain)
+        for config in configs:
+            samples = results[state, config]
+            t_plain = [r["plain"] for r in samples]
+            t_probed = [r["probed"] for r in samples]
+            sanity = samples[-1]
+            expect_gates = CONFIGS[config][2] is not None
+            expect_hooked = CONFIGS[config][1]
+            ok = (sanity["gates"] > 0) == expect_gates and (sanity["hooked"] > 0) == expect_hooked
+            rows.append([
+                f"{state:4}  {CONFIGS[config][0]}",
+                f"{median(t_plain) * 1e3:.2f}",
+                f"±{spread(t_plain) * 100:.0f}%",
+                f"{median(t_plain) / base_plain:.3f}",
+                f"{median(t_probed) * 1e3:.2f}",
+                f"±{spread(t_probed) * 100:.0f}%",
+                f"{median(t_probed) / base_probed:.3f}",
+                f"{(median(t_plain) + median(t_probed)) / (base_plain + base_probed):.3f}",
+                "ok" if ok else "FAILED",
+            ])
+    print()
+    print(table(["cache config", "plain ms", "noise", "ratio", "probe ms", "noise", "ratio", "all ratio", "check"],
+                rows))
+    print()
+    print("plain/probe ms: median time to import the 50 plain / 51 probe modules; ratio: against plain Python "
+          "in the same cache state;\nnoise: half the inter-quartile range; check: hook and gates present "
+          "exactly where expected")
+
+
+def verdicts(results: dict[tuple[str, str], list[dict[str, Any]]]) -> None:
+    def ratio(config: str, group: str) -> float:
+        return median(r[group] for r in results["warm", config]) / median(r[group] for r in results["warm", "plain"])
+
+    def total(config: str) -> float:
+        def both(c: str) -> float:
+            return median(r["plain"] for r in results["warm", c]) + median(r["probed"] for r in results["warm", c])
+        return both(config) / both("plain")
+
+    for config in ("off", "on", "off+std", "on+std"):
+        probe_ratio, plain_ratio, all_ratio = ratio(config, "probed"), ratio(config, "plain"), total(config)
+        print(f"warm, {CONFIGS[config][0]:28}: probe modules {probe_ratio:.3f} "
+              f"{verdict(probe_ratio <= 1.05)} (<= 1.05), all modules {all_ratio:.3f} "
+              f"{verdict(all_ratio <= 1.05)} (<= 1.05), modules without probes {plain_ratio:.3f} "
+              f"{verdict(plain_ratio <= 1.02)} (<= 1.02)")
+
+
+if __name__ == "__main__":
+    main()
