@@ -76,5 +76,13 @@ def machine() -> str:
             f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs")
 
 
+def load() -> str:
+    """The 1-minute load average: above the CPU count, other work competes for the CPUs."""
+    try:
+        return f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+    except OSError:
+        return "load average unknown"
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"

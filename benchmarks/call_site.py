@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import child_env, machine, run_json, table, verdict  # noqa: E402
+from _common import child_env, load, machine, run_json, table, verdict  # noqa: E402
 
 MODULE = "tracers_bench_call_site"
 
@@ -176,7 +176,7 @@ def main() -> None:
         return
 
     print(f"call site cost: {count:,} calls x {repeats} repeats per function "
-          f"(TRACERS=record: {min(count, RECORD_CHUNK):,}), min of repeats; {machine()}")
+          f"(TRACERS=record: {min(count, RECORD_CHUNK):,}), min of repeats;\n{machine()}; {load()} at the start")
     results = {}
     with tempfile.TemporaryDirectory(prefix="tracers-bench-") as directory:
         Path(directory, f"{MODULE}.py").write_text(SOURCE)
@@ -209,7 +209,9 @@ def main() -> None:
     print()
     print(table(["configuration", "baseline ns", "config ns", "overhead ns", "ratio", "checks"], rows))
     print()
-    print("baseline = the same function without the probe statement, timed in the same process")
+    print("baseline = the same function without the probe statement, timed in the same process; "
+          "ratio = config / baseline")
+    print(f"{load()} at the end (above the CPU count the timings are less reliable)")
 
     off_base, off = summary["off"]
     idle_base, idle = summary["idle"]

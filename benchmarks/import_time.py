@@ -38,7 +38,7 @@ from types import CodeType
 from typing import Any, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, child_env, machine, median, run_json, spread, table, verdict  # noqa: E402
+from _common import REPO, child_env, load, machine, median, run_json, table, verdict  # noqa: E402
 
 PACKAGE = "tracers_bench_pkg"
 MODULES = 50
@@ -246,18 +246,18 @@ for name in stdlib:
     importlib.import_module(name)
 sys.path.insert(0, root)
 importlib.import_module(package + "._first")
-t0 = time.perf_counter()
+c0, t0 = time.process_time(), time.perf_counter()
 for name in plain:
     importlib.import_module(name)
-t1 = time.perf_counter()
+c1, t1 = time.process_time(), time.perf_counter()
 for name in probed:
     importlib.import_module(name)
-t2 = time.perf_counter()
+c2, t2 = time.process_time(), time.perf_counter()
 from tracers.importhook import TracersLoader
 modules = [sys.modules[name] for name in plain + probed]
 gates = sum(1 for m in modules for k in vars(m) if k.startswith("_tracers_gate_"))
 hooked = sum(isinstance(m.__loader__, TracersLoader) for m in modules)
-print(json.dumps({"plain": t1 - t0, "probed": t2 - t1, "gates": gates, "hooked": hooked}))
+print(json.dumps({"plain": t1 - t0, "probed": t2 - t1, "cpu_plain": c1 - c0, "cpu_probed": c2 - c1, "gates": gates, "hooked": hooked}))
 '''
 
 # name: (label, hook, TRACERS value, standard pycs added)
@@ -287,12 +287,15 @@ def clear_caches(root: Path) -> None:
 # --------------------------------------------------------------------------- bytecode identity
 
 
+_POSITION_FIELDS = ("co_firstlineno", "co_linetable")
+
+
 def _code_differences(a: CodeType, b: CodeType, where: str = "<module>") -> list[str]:
     """Fields that differ between two code objects, recursively."""
     found = []
     for field in ("co_code", "co_names", "co_varnames", "co_freevars", "co_cellvars", "co_flags",
                   "co_argcount", "co_kwonlyargcount", "co_posonlyargcount", "co_stacksize",
-                  "co_firstlineno", "co_linetable", "co_exceptiontable", "co_name", "co_qualname"):
+                  "co_exceptiontable", "co_name", "co_qualname") + _POSITION_FIELDS:
         if getattr(a, field, None) != getattr(b, field, None):
             found.append(f"{where}.{field}")
     consts_a, consts_b = a.co_consts, b.co_consts
@@ -306,11 +309,15 @@ def _code_differences(a: CodeType, b: CodeType, where: str = "<module>") -> list
     return found
 
 
-def check_identical_bytecode(root: Path) -> tuple[bool, str]:
-    """Compare what the hook caches with tracing off against the source with probe lines blanked."""
+def check_identical_bytecode(root: Path) -> tuple[bool, list[str]]:
+    """Compare what the hook caches with tracing off against the source with probe lines blanked.
+
+    Returns whether the bytecode (instructions, constants, names, flags) is
+    identical, and lines describing what was compared and what differs.
+    """
     from tracers.importhook import _cache
 
-    differences, checked, sites = [], 0, 0
+    code_diffs, position_diffs, checked, sites = [], [], 0, 0
     package = root / PACKAGE
     for path in sorted(package.glob("probed_*.py")):
         source = path.read_text()
@@ -319,13 +326,20 @@ def check_identical_bytecode(root: Path) -> tuple[bool, str]:
         tagged = _cache.tagged_path(str(path), enabled=False)
         data = _cache.read(tagged, path.stat())
         if data is None:
-            return False, f"no tracing-off cache file for {path.name} ({tagged})"
-        differences += [f"{path.name}: {d}" for d in _code_differences(marshal.loads(data), expected)]
+            return False, [f"no tracing-off cache file for {path.name} ({tagged})"]
+        for difference in _code_differences(marshal.loads(data), expected):
+            kind = position_diffs if difference.endswith(_POSITION_FIELDS) else code_diffs
+            kind.append(f"{path.name}: {difference}")
         checked += 1
-    if differences:
-        shown = "; ".join(differences[:4]) + (" ..." if len(differences) > 4 else "")
-        return False, f"{len(differences)} differences in {checked} modules: {shown}"
-    return True, f"{checked} modules, {sites} probe statements: code objects equal (incl. line tables)"
+    lines = [f"compared the cached code of {checked} modules ({sites} probe statements) with their "
+             f"source compiled with the probe lines blanked"]
+    for label, found in (("bytecode", code_diffs), ("position tables", position_diffs)):
+        if found:
+            shown = "; ".join(found[:3]) + (" ..." if len(found) > 3 else "")
+            lines.append(f"{label}: {len(found)} code objects differ: {shown}")
+        else:
+            lines.append(f"{label}: identical")
+    return not code_diffs, lines
 
 
 # --------------------------------------------------------------------------- parent
@@ -347,7 +361,7 @@ def main() -> None:
             generate(root)
         sample = (roots["plain"] / PACKAGE / "probed_00.py").read_text()
         print(f"import time: {MODULES} probe modules (+ provider module) and {MODULES} plain modules, "
-              f"~{len(sample.splitlines())} lines each, {runs} runs per cell, medians; {machine()}")
+              f"~{len(sample.splitlines())} lines each, {runs} runs per cell;\n{machine()}; {load()} at the start")
 
         results: dict[tuple[str, str], list[dict[str, Any]]] = {}
         rng = random.Random(7)
@@ -367,10 +381,13 @@ def main() -> None:
                     results[state, config] = results.get((state, config), []) + [measure(roots[config], config)]
                 print(f"  {state} run {run + 1}/{runs}", file=sys.stderr, flush=True)
 
-        identical, detail = check_identical_bytecode(roots["off"])
+        identical, details = check_identical_bytecode(roots["off"])
         report(results, runs)
+        print(f"{load()} at the end (above the CPU count the timings are less reliable)")
         print()
-        print(f"tracing off, identical bytecode: {verdict(identical)} ({detail})")
+        print(f"tracing off, identical bytecode: {verdict(identical)}")
+        for line in details:
+            print(f"    {line}")
         verdicts(results)
         if options.keep:
             print(f"generated packages kept in {base}")
@@ -379,55 +396,64 @@ def main() -> None:
             shutil.rmtree(base, ignore_errors=True)
 
 
-def report(results: dict[tuple[str, str], list[dict[str, Any]]], runs: int) -> None:
+Results = dict[tuple[str, str], list[dict[str, Any]]]
+GROUPS = (("plain", "plain"), ("probed", "probe"), ("all", "all"))
+
+
+def _stat(results: Results, state: str, config: str, group: str, how: str) -> float:
+    """Import time of a group: ``how`` is "median" or "min" of wall time, or "cpu" (median CPU time).
+
+    Group "all" adds the two groups run by run.
+    """
+    prefix = "cpu_" if how == "cpu" else ""
+    runs = results[state, config]
+    if group == "all":
+        values = [r[prefix + "plain"] + r[prefix + "probed"] for r in runs]
+    else:
+        values = [r[prefix + group] for r in runs]
+    return min(values) if how == "min" else median(values)
+
+
+def _ratio(results: Results, state: str, config: str, group: str, how: str) -> float:
+    return _stat(results, state, config, group, how) / _stat(results, state, "plain", group, how)
+
+
+def report(results: Results, runs: int) -> None:
     rows = []
     for state, configs in (("cold", COLD), ("warm", WARM)):
-        plain = results[state, "plain"]
-        base_plain = median(r["plain"] for r in plain)
-        base_probed = median(r["probed"] for r in plain)
         for config in configs:
-            samples = results[state, config]
-            t_plain = [r["plain"] for r in samples]
-            t_probed = [r["probed"] for r in samples]
-            sanity = samples[-1]
-            expect_gates = CONFIGS[config][2] is not None
-            expect_hooked = CONFIGS[config][1]
-            ok = (sanity["gates"] > 0) == expect_gates and (sanity["hooked"] > 0) == expect_hooked
-            rows.append([
-                f"{state:4}  {CONFIGS[config][0]}",
-                f"{median(t_plain) * 1e3:.2f}",
-                f"±{spread(t_plain) * 100:.0f}%",
-                f"{median(t_plain) / base_plain:.3f}",
-                f"{median(t_probed) * 1e3:.2f}",
-                f"±{spread(t_probed) * 100:.0f}%",
-                f"{median(t_probed) / base_probed:.3f}",
-                f"{(median(t_plain) + median(t_probed)) / (base_plain + base_probed):.3f}",
-                "ok" if ok else "FAILED",
-            ])
+            row = [f"{state:4}  {CONFIGS[config][0]}"]
+            for group, _ in GROUPS:
+                if group != "all":
+                    row += [f"{_stat(results, state, config, group, how) * 1e3:.1f}" for how in ("median", "min")]
+                row += [f"{_ratio(results, state, config, group, how):.3f}" for how in ("median", "min", "cpu")]
+            sanity = results[state, config][-1]
+            ok = ((sanity["gates"] > 0) == (CONFIGS[config][2] is not None)
+                  and (sanity["hooked"] > 0) == CONFIGS[config][1])
+            rows.append(row + ["ok" if ok else "FAILED"])
+    headers = ["cache config"]
+    for group, label in GROUPS:
+        if group != "all":
+            headers += [f"{label} ms", "min"]
+        headers += [f"{label} ratio", "min", "cpu"]
     print()
-    print(table(["cache config", "plain ms", "noise", "ratio", "probe ms", "noise", "ratio", "all ratio", "check"],
-                rows))
+    print(table(headers + ["check"], rows))
     print()
-    print("plain/probe ms: median time to import the 50 plain / 51 probe modules; ratio: against plain Python "
-          "in the same cache state;\nnoise: half the inter-quartile range; check: hook and gates present "
-          "exactly where expected")
+    print("plain / probe / all: the 50 modules without probes, the 51 probe modules (incl. the provider module), both.")
+    print("ms: median wall time over the runs, min: minimum; ratio: median against the median of plain Python in")
+    print("the same cache state, min: the same with minimums, cpu: the same with the median CPU time (process_time,")
+    print("which excludes time the process waited for a CPU); check: hook and gates present exactly where expected")
 
 
-def verdicts(results: dict[tuple[str, str], list[dict[str, Any]]]) -> None:
-    def ratio(config: str, group: str) -> float:
-        return median(r[group] for r in results["warm", config]) / median(r[group] for r in results["warm", "plain"])
-
-    def total(config: str) -> float:
-        def both(c: str) -> float:
-            return median(r["plain"] for r in results["warm", c]) + median(r["probed"] for r in results["warm", c])
-        return both(config) / both("plain")
-
+def verdicts(results: Results) -> None:
+    print("warm-cache targets (verdict on the median wall-time ratio; [min, cpu] ratios in brackets):")
     for config in ("off", "on", "off+std", "on+std"):
-        probe_ratio, plain_ratio, all_ratio = ratio(config, "probed"), ratio(config, "plain"), total(config)
-        print(f"warm, {CONFIGS[config][0]:28}: probe modules {probe_ratio:.3f} "
-              f"{verdict(probe_ratio <= 1.05)} (<= 1.05), all modules {all_ratio:.3f} "
-              f"{verdict(all_ratio <= 1.05)} (<= 1.05), modules without probes {plain_ratio:.3f} "
-              f"{verdict(plain_ratio <= 1.02)} (<= 1.02)")
+        parts = []
+        for group, label, target in (("probed", "probe modules", 1.05), ("all", "all", 1.05),
+                                     ("plain", "modules without probes", 1.02)):
+            med, low, cpu = (_ratio(results, "warm", config, group, how) for how in ("median", "min", "cpu"))
+            parts.append(f"{label} {med:.3f} [{low:.3f}, {cpu:.3f}] {verdict(med <= target)} (<= {target})")
+        print(f"  {CONFIGS[config][0]:28}: " + ", ".join(parts))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ._types import ArgType
 
@@ -34,7 +35,7 @@ class ProviderSpec:
     probes: tuple[ProbeSpec, ...]
 
 
-def provider_from_dict(data: dict) -> ProviderSpec:
+def provider_from_dict(data: dict[str, Any]) -> ProviderSpec:
     """Rebuild a spec from ``dataclasses.asdict`` output (the JSON beside a USDT object)."""
     probes = tuple(
         ProbeSpec(p["name"], tuple(ArgSpec(a["name"], ArgType(**a["type"])) for a in p["args"]),

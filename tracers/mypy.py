@@ -108,7 +108,7 @@ class TracersPlugin(Plugin):
         """
         signature = get_proper_type(ctx.default_attr_type)
         probe_call, probe = self._instance(PROBE_CALL), self._instance(PROBE)
-        if ctx.is_lvalue or not isinstance(signature, CallableType) or probe_call is None or probe is None:
+        if not isinstance(signature, CallableType) or probe_call is None or probe is None:
             return ctx.default_attr_type
         return signature.copy_modified(ret_type=probe_call, fallback=probe)
 
@@ -197,7 +197,8 @@ def _declare_probe(func: FuncDef, cls: ClassDef, api: SemanticAnalyzerPluginInte
 
     # A probe is never bound to an instance: it has no self.
     func.is_static = True
-    func.is_trivial_self = False
+    if getattr(func, "is_trivial_self", False):  # mypy >= 1.15
+        func.is_trivial_self = False
     signature = func.type
     if not isinstance(signature, CallableType):
         # Nothing annotated: keep every argument unannotated so that

@@ -29,7 +29,7 @@ _SCRUBBED = (
 )
 
 # The lines a child runs to activate the hook.
-HOOK = "import tracers.importhook\ntracers.importhook.install()\n"
+HOOK = "import tracers.importhook; tracers.importhook.install()"
 
 
 class Py:

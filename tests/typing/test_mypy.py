@@ -16,7 +16,10 @@ import pytest
 
 pytest.importorskip("mypy")
 
+from mypy.version import __version__ as _mypy_version  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[2]
+MYPY_VERSION = tuple(int(part) for part in re.findall(r"\d+", _mypy_version)[:2])
 
 WITH_PLUGIN = """\
 [mypy]
@@ -76,7 +79,6 @@ class Widths:
         \"\"\"A docstring is an empty body too.\"\"\"
     def plain(flag: bool, data: bytes, text: Optional[str], n: Optional[int]) -> None:
         pass
-    def started(): ...
 
 
 @tracer(provider="my_app")
@@ -89,7 +91,6 @@ def fire_all(count: int, name: Optional[str]) -> None:
     t.probe(Widths.unsigned(1, 2, 3, None))
     probe(Widths.plain(True, b"x", name, None))
     probe(Widths.plain(False, b"", None, count))
-    probe(Widths.started())
     probe(App.event(name="n", count=1))
     probe(App.event("n", count=count))
 
@@ -101,6 +102,23 @@ as_probe: Probe = App.event
 label: str = App.event.label
 if App.event.gate:
     App.event.fire("a", 1)
+"""
+
+# mypy before 1.18 reports "Method must have at least one argument" while
+# analysing the class body, before any plugin hook can run.
+NO_ARGUMENTS = """\
+from tracers import probe, tracer
+
+
+@tracer
+class Lifecycle:
+    def started(): ...
+    def stopped():
+        \"\"\"No arguments, no annotations: still fully typed.\"\"\"
+
+
+probe(Lifecycle.started())
+probe(Lifecycle.stopped())
 """
 
 BAD_CALLS = """\
@@ -258,6 +276,12 @@ def bad_run(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def test_documented_form_passes_strict(tmp_path: Path) -> None:
     code, output = run_mypy(tmp_path, {"documented.py": DOCUMENTED, "more.py": GOOD_MORE})
+    assert (code, output.strip()) == (0, "")
+
+
+@pytest.mark.skipif(MYPY_VERSION < (1, 18), reason="mypy < 1.18 rejects methods without arguments early")
+def test_probe_without_arguments(tmp_path: Path) -> None:
+    code, output = run_mypy(tmp_path, {"no_arguments.py": NO_ARGUMENTS})
     assert (code, output.strip()) == (0, "")
 
 

@@ -40,8 +40,8 @@ def run(args: Sequence[str]) -> int:
     from ..importhook import _runner, install
     if not module and not os.path.isfile(target):
         # As python does: exit 2 before anything runs, with errno's words.
-        problem = "is a directory" if os.path.isdir(target) else "No such file or directory"
-        print(f"tracers run: can't open file {os.path.abspath(target)!r}: {problem}", file=sys.stderr)
+        reason = "is a directory" if os.path.isdir(target) else "No such file or directory"
+        print(f"tracers run: can't open file {os.path.abspath(target)!r}: {reason}", file=sys.stderr)
         return 2
     install()
     try:
@@ -52,7 +52,7 @@ def run(args: Sequence[str]) -> int:
     except SystemExit:
         raise
     except ImportError as error:
-        if module and _is_missing_target(error, target):
+        if module and _is_missing_target(error):
             print(f"tracers run: {error}", file=sys.stderr)  # python -m prints 'No module named ...'
             return 1
         _runner.report_and_exit(error)
@@ -72,8 +72,8 @@ def _valid(mode: str) -> bool:
     return True
 
 
-def _is_missing_target(error: ImportError, target: str) -> bool:
-    """Whether runpy could not find ``target`` itself (not an import inside it)."""
+def _is_missing_target(error: ImportError) -> bool:
+    """Whether runpy could not find the module to run (not an import inside it)."""
     if error.__traceback__ is None:
         return False
     tb = error.__traceback__

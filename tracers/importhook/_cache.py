@@ -12,6 +12,7 @@ import importlib.util
 import marshal
 import os
 import sys
+import threading
 from types import CodeType
 from typing import Optional
 
@@ -69,7 +70,7 @@ def write(pyc_path: Optional[str], code: CodeType, source_stat: os.stat_result) 
         return
     data = _MAGIC + b"\0\0\0\0" + _stamp(source_stat) + marshal.dumps(code)
     directory = os.path.dirname(pyc_path)
-    temporary = f"{pyc_path}.{os.getpid()}.tmp"
+    temporary = f"{pyc_path}.{os.getpid()}.{threading.get_ident()}.tmp"  # unique per writer
     try:
         os.makedirs(directory, exist_ok=True)
         with open(temporary, "wb") as file:

@@ -10,13 +10,18 @@ import ast
 import copy
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from functools import cached_property
+from typing import Callable, Iterator, Optional, TypeVar
 
 _PROBE = "probe"  # bound by ``from tracers import probe [as name]``
 _MODULE = "module"  # bound by ``import tracers[.sub]`` or ``import tracers as name``
 _OTHER = "other"  # any other binding
 
 _GATE_CLASS = "_tracers_LazyGate"
+
+_N = TypeVar("_N", bound=ast.AST)
+
+_SCOPE_OWNERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 # Nodes that hold statement lists without being statements themselves.
 _BLOCK_HOLDERS = tuple(getattr(ast, name) for name in ("excepthandler", "match_case") if hasattr(ast, name))
@@ -34,14 +39,17 @@ class RewriteResult:
 
 
 def rewrite(tree: ast.Module, *, enabled: bool) -> RewriteResult:
-    """Return a rewritten copy of ``tree``; the input is left untouched."""
-    tree = copy.deepcopy(tree)
-    scopes = _ScopeBuilder(tree).scopes
-    rewriter = _Rewriter(scopes, enabled)
-    tree.body = rewriter.block(tree.body, scopes[tree])
+    """Return a rewritten version of ``tree`` without modifying it.
+
+    Only the nodes on the way to a probe site are copied; everything else is
+    shared with the input, so neither tree should be mutated afterwards.
+    """
+    rewriter = _Rewriter(tree, enabled)
+    module = copy.copy(tree)
+    module.body = rewriter.block(tree.body, tree)
     if rewriter.gates:
-        rewriter.insert_prologue(tree)
-    return RewriteResult(tree, rewriter.sites)
+        rewriter.insert_prologue(module)
+    return RewriteResult(module, rewriter.sites)
 
 
 class _Scope:
@@ -242,26 +250,16 @@ def _dotted_parts(node: ast.expr) -> Optional[list[str]]:
     return parts[::-1]
 
 
-def _dotted_expr(parts: list[str]) -> ast.expr:
-    node: ast.expr = ast.Name(parts[0], ast.Load())
+def _dotted_expr(parts: list[str], located: Callable[[ast.expr], ast.expr]) -> ast.expr:
+    node = located(ast.Name(parts[0], ast.Load()))
     for attr in parts[1:]:
-        node = ast.Attribute(node, attr, ast.Load())
+        node = located(ast.Attribute(node, attr, ast.Load()))
     return node
 
 
-def _refers_to_probe(func: ast.expr, scope: _Scope) -> bool:
-    if isinstance(func, ast.Name):
-        return scope.bound_only_to(func.id, _PROBE)
-    return (
-        isinstance(func, ast.Attribute)
-        and func.attr == "probe"
-        and isinstance(func.value, ast.Name)
-        and scope.bound_only_to(func.value.id, _MODULE)
-    )
-
-
-def _site_chain(stmt: ast.stmt, scope: _Scope) -> Optional[list[str]]:
-    """The probed event's dotted name if ``stmt`` is a probe site, else None."""
+def _probe_shape(stmt: ast.stmt) -> Optional[tuple[str, str, list[str]]]:
+    """For ``name(a.b(...))`` or ``name.probe(a.b(...))``: the name, the kind of
+    binding it needs to be a probe site, and the event's dotted name."""
     if not isinstance(stmt, ast.Expr):
         return None
     call = stmt.value
@@ -271,9 +269,14 @@ def _site_chain(stmt: ast.stmt, scope: _Scope) -> Optional[list[str]]:
     if not isinstance(event, ast.Call):
         return None
     chain = _dotted_parts(event.func)
-    if chain is None or not _refers_to_probe(call.func, scope):
+    if chain is None:
         return None
-    return chain
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id, _PROBE, chain
+    if isinstance(func, ast.Attribute) and func.attr == "probe" and isinstance(func.value, ast.Name):
+        return func.value.id, _MODULE, chain
+    return None
 
 
 def _is_docstring(stmt: ast.stmt) -> bool:
@@ -287,53 +290,78 @@ def _is_docstring(stmt: ast.stmt) -> bool:
 class _Rewriter:
     """Replace or delete probe sites, statement list by statement list."""
 
-    def __init__(self, scopes: dict[ast.AST, _Scope], enabled: bool) -> None:
-        self.scopes = scopes
+    def __init__(self, module: ast.Module, enabled: bool) -> None:
+        self.module = module
         self.enabled = enabled
         self.sites = 0
         self.gates: dict[tuple[str, ...], str] = {}  # global chain -> gate name
 
-    def block(self, stmts: list[ast.stmt], scope: _Scope) -> list[ast.stmt]:
+    @cached_property
+    def scopes(self) -> dict[ast.AST, _Scope]:
+        """Built on first use: most modules have nothing shaped like a probe."""
+        return _ScopeBuilder(self.module).scopes
+
+    def block(self, stmts: list[ast.stmt], owner: ast.AST) -> list[ast.stmt]:
+        """A new statement list with this list's probe sites replaced or deleted.
+
+        ``owner`` is the module, function or class whose scope the statements run in.
+        """
         out: list[ast.stmt] = []
         for stmt in stmts:
-            chain = _site_chain(stmt, scope)
-            if chain is None:
-                self._descend(stmt, scope)
-                out.append(stmt)
-                continue
-            self.sites += 1
-            if self.enabled:
-                out.append(self._guard(stmt, chain, scope))
+            shape = _probe_shape(stmt)
+            if shape is not None:
+                name, kind, chain = shape
+                scope = self.scopes[owner]
+                if scope.bound_only_to(name, kind):
+                    self.sites += 1
+                    if self.enabled:
+                        out.append(self._guard(stmt, chain, scope))
+                    continue
+            out.append(self._descend(stmt, owner))
         if stmts and not out:  # every statement was a deleted probe
             out.append(ast.copy_location(ast.Pass(), stmts[0]))
         return out
 
-    def _descend(self, node: ast.AST, scope: _Scope) -> None:
-        scope = self.scopes.get(node, scope)
+    def _descend(self, node: _N, owner: ast.AST) -> _N:
+        """``node`` itself, or a shallow copy if a statement list inside it changed."""
+        if isinstance(node, _SCOPE_OWNERS):
+            owner = node
+        changed = {}
         for field, value in ast.iter_fields(node):
             if not isinstance(value, list) or not value:
                 continue
             if isinstance(value[0], ast.stmt):
-                setattr(node, field, self.block(value, scope))
+                new = self.block(value, owner)
+            elif isinstance(value[0], _BLOCK_HOLDERS):
+                new = [self._descend(child, owner) for child in value]
             else:
-                for child in value:
-                    if isinstance(child, _BLOCK_HOLDERS):
-                        self._descend(child, scope)
+                continue
+            if len(new) != len(value) or any(a is not b for a, b in zip(new, value)):
+                changed[field] = new
+        if not changed:
+            return node
+        clone = copy.copy(node)
+        for field, new in changed.items():
+            setattr(clone, field, new)
+        return clone
 
     def _guard(self, stmt: ast.Expr, chain: list[str], scope: _Scope) -> ast.If:
+        def located(node: _N) -> _N:  # the input's own nodes keep their locations
+            return ast.copy_location(node, stmt)
+
         event = stmt.value.args[0]  # type: ignore[attr-defined]
         test: ast.expr
         if scope.resolve(chain[0]) is scope.module:
-            test = ast.Name(self._gate_name(chain), ast.Load())
+            test = located(ast.Name(self._gate_name(chain), ast.Load()))
         else:
-            test = ast.Attribute(_dotted_expr(chain), "gate", ast.Load())
+            test = located(ast.Attribute(_dotted_expr(chain, located), "gate", ast.Load()))
         body: ast.stmt
         if event.keywords or any(isinstance(arg, ast.Starred) for arg in event.args):
             body = stmt  # keep the general call form; only guard it
         else:
-            body = ast.Expr(ast.Call(ast.Attribute(event.func, "fire", ast.Load()), event.args, []))
-        guard = ast.copy_location(ast.If(test, [body], []), stmt)
-        return ast.fix_missing_locations(guard)
+            fire = located(ast.Attribute(event.func, "fire", ast.Load()))
+            body = located(ast.Expr(located(ast.Call(fire, event.args, []))))
+        return located(ast.If(test, [body], []))
 
     def _gate_name(self, chain: list[str]) -> str:
         key = tuple(chain)
