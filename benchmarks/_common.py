@@ -49,16 +49,6 @@ def median(values: Iterable[float]) -> float:
     return statistics.median(list(values))
 
 
-def spread(values: Sequence[float]) -> float:
-    """Half the inter-quartile range relative to the median (a noise indicator)."""
-    ordered = sorted(values)
-    if len(ordered) < 4:
-        return 0.0
-    q1, _, q3 = statistics.quantiles(ordered, n=4)
-    mid = statistics.median(ordered)
-    return (q3 - q1) / 2 / mid if mid else 0.0
-
-
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A plain-text table; the first column is left-aligned, the others right-aligned."""
     cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]

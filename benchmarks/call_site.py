@@ -4,10 +4,12 @@ A generated module holds a small function without a probe (the baseline), the
 same function with one ``probe(Bench.event(name, i))`` statement (a str and an
 int argument), and the same function guarded by a bare ``if flag:`` on a
 module global.  Each configuration runs in its own interpreter, which times
-the baseline and the configuration's function interleaved, and reports the
-minimum over the repeats; ratios are against that same process's baseline.
+many short loops (a few milliseconds each) of the baseline and of the
+configuration's function, interleaved, and reports the minimum per call over
+the loops: short loops let the minimum escape the time slices lost to other
+processes on a busy machine.  Ratios are against that same process's baseline.
 
-    python benchmarks/call_site.py            # about a minute
+    python benchmarks/call_site.py            # about half a minute
     python benchmarks/call_site.py --quick    # a few seconds
 """
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import sys
 import tempfile
 import textwrap
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import child_env, load, machine, run_json, table, verdict  # noqa: E402
+from _common import child_env, load, machine, median, run_json, table, verdict  # noqa: E402
 
 MODULE = "tracers_bench_call_site"
 
@@ -85,7 +86,7 @@ CONFIGS: dict[str, tuple[str, bool, Any, str]] = {
     "fallback-noop": ("no hook, fallback (TRACERS=noop)", False, "noop", "with_probe"),
 }
 ORDER = ["off", "idle", "flag", "record", "fallback-off", "fallback-noop"]
-RECORD_CHUNK = 100_000  # events kept at once with TRACERS=record
+RECORD_COUNT, RECORD_REPEATS = 20_000, 30  # TRACERS=record: events kept at once, and fewer loops
 
 
 # --------------------------------------------------------------------------- child
@@ -101,10 +102,12 @@ def child(config: str, directory: str, count: int, repeats: int) -> dict[str, An
     module = __import__(MODULE)
     checks = _checks(module, config, hook)
 
-    record = None
+    record: Any = None
     if config == "record":
-        from tracers.runtime import record
-        count = min(count, RECORD_CHUNK)
+        from tracers.runtime import record as record_module
+
+        record = record_module
+        count, repeats = min(count, RECORD_COUNT), min(repeats, RECORD_REPEATS)
 
     base: Callable[..., None] = module.run_baseline
     measured: Callable[..., None] = getattr(module, f"run_{function_name}")
@@ -127,18 +130,20 @@ def child(config: str, directory: str, count: int, repeats: int) -> dict[str, An
         checks["recorded"] = len(record.events()) == 2 * min(count, 20_000)
         record.clear()
 
+    # with tracing on but idle, also time the bare flag test in this same process: the fairest comparison
+    functions = {"base": base, "measured": measured}
+    if config == "idle":
+        functions["flag"] = module.run_with_flag
+        module.run_with_flag(min(count, 20_000), "request")
+    names = list(functions)
+    times: dict[str, list[float]] = {name: [] for name in names}
     gc.collect()
     gc.disable()
-    base_times, measured_times = [], []
     for rep in range(repeats):
-        if rep % 2:
-            measured_times.append(timed(measured))
-            base_times.append(timed(base))
-        else:
-            base_times.append(timed(base))
-            measured_times.append(timed(measured))
+        for name in names[rep % len(names):] + names[:rep % len(names)]:  # rotate the order
+            times[name].append(timed(functions[name]))
     gc.enable()
-    return {"config": config, "count": count, "base": base_times, "measured": measured_times, "checks": checks}
+    return {"config": config, "count": count, "repeats": repeats, "checks": checks, **times}
 
 
 def _checks(module: Any, config: str, hook: bool) -> dict[str, bool]:
@@ -162,21 +167,22 @@ def _checks(module: Any, config: str, hook: bool) -> dict[str, bool]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer iterations and repeats")
-    parser.add_argument("--count", type=int, help="calls per timed loop (default 2,000,000; quick 300,000)")
-    parser.add_argument("--repeats", type=int, help="timed loops per function (default 9; quick 5)")
+    parser.add_argument("--count", type=int, help="calls per timed loop (default 50,000)")
+    parser.add_argument("--repeats", type=int, help="timed loops per function (default 200; quick 30)")
     parser.add_argument("--json", action="store_true", help="also print the raw results as JSON")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--dir", help=argparse.SUPPRESS)
     options = parser.parse_args()
-    count = options.count or (300_000 if options.quick else 2_000_000)
-    repeats = options.repeats or (5 if options.quick else 9)
+    count = options.count or 50_000
+    repeats = options.repeats or (30 if options.quick else 200)
 
     if options.child:
         print(json.dumps(child(options.child, options.dir, count, repeats)))
         return
 
-    print(f"call site cost: {count:,} calls x {repeats} repeats per function "
-          f"(TRACERS=record: {min(count, RECORD_CHUNK):,}), min of repeats;\n{machine()}; {load()} at the start")
+    print(f"call site cost: {repeats} timed loops of {count:,} calls per function, interleaved with the baseline "
+          f"(TRACERS=record: {min(repeats, RECORD_REPEATS)} x {min(count, RECORD_COUNT):,});\n"
+          f"{machine()}; {load()} at the start")
     results = {}
     with tempfile.TemporaryDirectory(prefix="tracers-bench-") as directory:
         Path(directory, f"{MODULE}.py").write_text(SOURCE)
@@ -198,25 +204,30 @@ def main() -> None:
         base, measured = min(result["base"]), min(result["measured"])
         summary[config] = (base, measured)
         failed = [name for name, ok in result["checks"].items() if not ok]
+        median_ratio = median(result["measured"]) / median(result["base"])
         rows.append([
             CONFIGS[config][0],
             f"{base:.1f}",
             f"{measured:.1f}",
             f"{measured - base:+.1f}",
             f"{measured / base:.3f}",
+            f"{median_ratio:.3f}",
             "ok" if not failed else "FAILED: " + ", ".join(failed),
         ])
     print()
-    print(table(["configuration", "baseline ns", "config ns", "overhead ns", "ratio", "checks"], rows))
+    print(table(["configuration", "baseline ns", "config ns", "overhead ns", "ratio", "median ratio", "checks"],
+                rows))
     print()
-    print("baseline = the same function without the probe statement, timed in the same process; "
-          "ratio = config / baseline")
+    print("ns per call, minimum over the timed loops; baseline = the same function without the probe statement,")
+    print("timed in the same process; ratio = config / baseline (minimums); median ratio = the same with medians")
     print(f"{load()} at the end (above the CPU count the timings are less reliable)")
 
     off_base, off = summary["off"]
     idle_base, idle = summary["idle"]
-    flag_base, flag = summary["flag"]
-    off_ratio, idle_ratio, flag_ratio = off / off_base, idle / idle_base, flag / flag_base
+    flag = min(results["idle"]["flag"])  # the bare flag test timed in the on-idle process itself
+    off_ratio, idle_ratio, flag_ratio = off / off_base, idle / idle_base, flag / idle_base
+    print(f"in the on-idle process, bare 'if flag:' took {flag:.1f} ns (ratio {flag_ratio:.3f}, "
+          f"overhead {flag - idle_base:+.1f} ns) against the gate's {idle:.1f} ns")
     off_ok = off_ratio <= 1.02 and all(results["off"]["checks"].values())
     idle_ok = idle_ratio <= flag_ratio + 0.02
     print(f"verdict: off {verdict(off_ok)} (ratio {off_ratio:.3f}, target <= 1.02 and identical bytecode); "

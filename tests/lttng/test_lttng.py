@@ -364,6 +364,9 @@ GATE = textwrap.dedent("""\
             probe(Gated.tick(int(value)))
         elif command == "log":
             logging.getLogger(value).warning("from the application")
+        elif command == "reconfigure":  # as applications do at start-up: drops every root handler
+            import logging.config
+            logging.config.dictConfig({"version": 1, "root": {"level": "WARNING", "handlers": []}})
         print(json.dumps(state()), flush=True)
 """)
 
@@ -420,16 +423,20 @@ def test_gate_follows_sessions_and_logging_is_untouched(sessiond, tmp_path):
         assert program.first["agent"].startswith(os.path.join(agent_dir(), ""))
         assert program.first["path_added"] == []  # loaded by path: sys.path is as it was
         assert program.first["level"] == program.first["level_before"] == 30  # the agent's NOTSET undone
-        assert program.send("tick 1")["gate"] is True
+        assert "- tracers.gated.tick" in sessiond.lttng("list", "--python")  # the logger names are listed
+        state = program.send("tick 1")
+        assert state["gate"] is True and state["seen"] == []
+        assert program.send("reconfigure")["gate"] is True  # the agent's handler is gone, the session still listens
+        program.send("tick 2")
         sessiond.lttng("disable-event", "--python", "tracers.*", "-s", session.name)
         assert program.until(False)["gate"] is False
-        program.send("tick 2")  # not fired: nothing listens
+        program.send("tick 3")  # not fired: nothing listens
         sessiond.lttng("enable-event", "--python", "tracers.*", "-s", session.name)
         assert program.until(True)["gate"] is True
-        state = program.send("tick 3")
+        state = program.send("tick 4")
         assert state["seen"] == []  # the application's own root handler never saw a tracers event
         assert program.close() == ""
-    assert tracers_events(session.events()) == [("tracers.gated.tick", {"n": 1}), ("tracers.gated.tick", {"n": 3})]
+    assert tracers_events(session.events()) == [("tracers.gated.tick", {"n": n}) for n in (1, 2, 4)]
 
 
 def test_gate_is_closed_without_sessions_and_shared_by_python_events(sessiond, tmp_path):
@@ -554,7 +561,7 @@ def test_missing_library_is_reported_before_the_agent_starts(python, tmp_path):
         print(caught[0].message)
         print(sorted(t.name for t in threading.enumerate()))
         print(sorted(n for n in sys.modules if n and n.startswith("lttngust")))
-        print(bool(P.e.gate))
+        print(bool(P.e.gate), "addHandler" in vars(__import__("logging").getLogger()))
     """)
     result = python(["-c", code, str(tmp_path / "site")], env={"TRACERS": "lttng"})
     assert result.returncode == 0, result.stderr
@@ -563,7 +570,7 @@ def test_missing_library_is_reported_before_the_agent_starts(python, tmp_path):
     assert message.startswith("tracers: backend 'lttng' unavailable, probes will not fire: "
                               "LTTng's Python agent library liblttng-ust-python-agent.so.999 cannot be loaded")
     assert "install it: " in message
-    assert threads == "['MainThread']" and modules == "[]" and gate == "False"
+    assert threads == "['MainThread']" and modules == "[]" and gate == "False False"
 
 
 def test_payload_format_without_lttng():

@@ -64,6 +64,14 @@ RECOGNITION = {
         """,
         [],
     ),
+    "global declared at module level": (
+        """
+        from tracers import probe
+        global probe
+        probe(P.e())
+        """,
+        ["global"],
+    ),
     "relative import": ("from . import probe\nprobe(P.e())", []),
     "import from a tracers submodule": ("from tracers.sub import probe\nprobe(P.e())", []),
     "star import from tracers is not followed": ("from tracers import *\nprobe(P.e())", []),

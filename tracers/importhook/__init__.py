@@ -24,7 +24,7 @@ from ._transform import rewrite, uses_probe
 __all__ = ["install", "uninstall", "installed", "TracersFinder", "TracersLoader"]
 
 _lock = threading.Lock()
-_finder: Optional[TracersFinder] = None
+_installed_finder: Optional[TracersFinder] = None
 
 
 class Installation:
@@ -49,28 +49,28 @@ def install() -> Installation:
     probes is named in a warning, since its probes run through the slower
     runtime fallback.
     """
-    global _finder
+    global _installed_finder
     with _lock:
-        if _finder is not None and _finder in sys.meta_path:
+        if _installed_finder is not None and _installed_finder in sys.meta_path:
             return Installation(owner=False)
-        _finder = TracersFinder()
-        sys.meta_path.insert(_path_finder_index(), _finder)
+        _installed_finder = TracersFinder()
+        sys.meta_path.insert(_path_finder_index(), _installed_finder)
     _warn_about_earlier_imports()
     return Installation(owner=True)
 
 
 def uninstall() -> None:
     """Remove the finder; modules already rewritten stay rewritten."""
-    global _finder
+    global _installed_finder
     with _lock:
-        if _finder is not None and _finder in sys.meta_path:
-            sys.meta_path.remove(_finder)
-        _finder = None
+        if _installed_finder is not None and _installed_finder in sys.meta_path:
+            sys.meta_path.remove(_installed_finder)
+        _installed_finder = None
 
 
 def installed() -> bool:
     """Whether the hook is active in this process."""
-    return _finder is not None and _finder in sys.meta_path
+    return _installed_finder is not None and _installed_finder in sys.meta_path
 
 
 def _path_finder_index() -> int:

@@ -22,6 +22,7 @@ from . import _cache
 from ._compile import compile_counting_sites
 from ._transform import uses_probe
 
+_PROBE_BYTES = b"probe"
 _PROBE_NAME = "probe"  # every probe site loads it: ``probe`` (global) or ``<module>.probe``
 
 
@@ -38,15 +39,19 @@ class TracersLoader(SourceFileLoader):
             stat = os.stat(path)
         except OSError:
             return super().get_code(fullname)
-        # Fast path: the standard pyc is current and its code cannot hold a probe site.
-        standard = _loads(_cache.read(_cache.standard_path(path), stat))
-        if standard is not None and not _names_probe(standard):
-            return standard
+        # Fast path: the standard pyc is current and cannot hold a probe site
+        # (marshal stores every distinct name's text at least once).
+        standard_data = _cache.read(_cache.standard_path(path), stat)
+        if standard_data is not None and _PROBE_BYTES not in standard_data:
+            return marshal.loads(standard_data)
         enabled = _config.current().enabled
         tagged_path = _cache.tagged_path(path, enabled)
         tagged = _loads(_cache.read(tagged_path, stat))
         if tagged is not None:
             return tagged
+        standard = _loads(standard_data)
+        if standard is not None and not _names_probe(standard):
+            return standard  # 'probe' appeared only as text, not as a name
         source = self.get_data(path)
         if not uses_probe(source):
             return super().get_code(fullname)

@@ -11,7 +11,7 @@ import copy
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable, Iterator, Optional, TypeVar
+from typing import Callable, Iterator, NamedTuple, Optional, TypeVar
 
 _PROBE = "probe"  # bound by ``from tracers import probe [as name]``
 _MODULE = "module"  # bound by ``import tracers[.sub]`` or ``import tracers as name``
@@ -34,6 +34,8 @@ def uses_probe(source: bytes) -> bool:
 
 @dataclass(frozen=True)
 class RewriteResult:
+    """The rewritten module, and how many probe statements it differs by."""
+
     tree: ast.Module
     sites: int  # probe statements rewritten (enabled) or deleted (disabled)
 
@@ -82,7 +84,7 @@ class _Scope:
         return self.module
 
     def bound_only_to(self, name: str, kind: str) -> bool:
-        kinds = self.resolve(name).bindings.get(name)
+        kinds = self.resolve(name).bindings.get(name, [])
         return bool(kinds) and all(found == kind for found in kinds)
 
     def settle_declarations(self) -> None:
@@ -90,11 +92,12 @@ class _Scope:
         for name in list(self.bindings):
             if name in self.declared_global:
                 target = self.module
-            elif name in self.declared_nonlocal:
+            elif name in self.declared_nonlocal and self.parent is not None:
                 target = self.enclosing().resolve(name)
-            else:
+            else:  # module-level ``nonlocal`` is left for the compiler to reject
                 continue
-            target.bindings.setdefault(name, []).extend(self.bindings.pop(name))
+            kinds = self.bindings.pop(name)
+            target.bindings.setdefault(name, []).extend(kinds)
 
 
 class _ScopeBuilder(ast.NodeVisitor):
@@ -257,9 +260,16 @@ def _dotted_expr(parts: list[str], located: Callable[[ast.expr], ast.expr]) -> a
     return node
 
 
-def _probe_shape(stmt: ast.stmt) -> Optional[tuple[str, str, list[str]]]:
-    """For ``name(a.b(...))`` or ``name.probe(a.b(...))``: the name, the kind of
-    binding it needs to be a probe site, and the event's dotted name."""
+class _Shape(NamedTuple):
+    """A statement shaped like ``name(a.b(...))`` or ``name.probe(a.b(...))``."""
+
+    name: str  # is a probe site if every binding of this name it sees is ...
+    binding: str  # ... of this kind
+    event: ast.Call  # the ``a.b(...)`` call
+    chain: list[str]  # ["a", "b"]
+
+
+def _probe_shape(stmt: ast.stmt) -> Optional[_Shape]:
     if not isinstance(stmt, ast.Expr):
         return None
     call = stmt.value
@@ -273,9 +283,9 @@ def _probe_shape(stmt: ast.stmt) -> Optional[tuple[str, str, list[str]]]:
         return None
     func = call.func
     if isinstance(func, ast.Name):
-        return func.id, _PROBE, chain
+        return _Shape(func.id, _PROBE, event, chain)
     if isinstance(func, ast.Attribute) and func.attr == "probe" and isinstance(func.value, ast.Name):
-        return func.value.id, _MODULE, chain
+        return _Shape(func.value.id, _MODULE, event, chain)
     return None
 
 
@@ -285,6 +295,10 @@ def _is_docstring(stmt: ast.stmt) -> bool:
         and isinstance(stmt.value, ast.Constant)
         and isinstance(stmt.value.value, str)
     )
+
+
+def _is_future_import(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
 
 
 class _Rewriter:
@@ -310,12 +324,11 @@ class _Rewriter:
         for stmt in stmts:
             shape = _probe_shape(stmt)
             if shape is not None:
-                name, kind, chain = shape
                 scope = self.scopes[owner]
-                if scope.bound_only_to(name, kind):
+                if scope.bound_only_to(shape.name, shape.binding):
                     self.sites += 1
                     if self.enabled:
-                        out.append(self._guard(stmt, chain, scope))
+                        out.append(self._guard(stmt, shape, scope))
                     continue
             out.append(self._descend(stmt, owner))
         if stmts and not out:  # every statement was a deleted probe
@@ -345,11 +358,11 @@ class _Rewriter:
             setattr(clone, field, new)
         return clone
 
-    def _guard(self, stmt: ast.Expr, chain: list[str], scope: _Scope) -> ast.If:
+    def _guard(self, stmt: ast.stmt, shape: _Shape, scope: _Scope) -> ast.If:
         def located(node: _N) -> _N:  # the input's own nodes keep their locations
             return ast.copy_location(node, stmt)
 
-        event = stmt.value.args[0]  # type: ignore[attr-defined]
+        event, chain = shape.event, shape.chain
         test: ast.expr
         if scope.resolve(chain[0]) is scope.module:
             test = located(ast.Name(self._gate_name(chain), ast.Load()))
@@ -360,7 +373,7 @@ class _Rewriter:
             body = stmt  # keep the general call form; only guard it
         else:
             fire = located(ast.Attribute(event.func, "fire", ast.Load()))
-            body = located(ast.Expr(located(ast.Call(fire, event.args, []))))
+            body = located(ast.Expr(located(ast.Call(fire, list(event.args), []))))
         return located(ast.If(test, [body], []))
 
     def _gate_name(self, chain: list[str]) -> str:
@@ -373,7 +386,7 @@ class _Rewriter:
         """Define the module's gates after its docstring and ``__future__`` imports."""
         body = module.body
         index = 1 if body and _is_docstring(body[0]) else 0
-        while index < len(body) and isinstance(body[index], ast.ImportFrom) and body[index].module == "__future__":
+        while index < len(body) and _is_future_import(body[index]):
             index += 1
         prologue: list[ast.stmt] = [
             ast.ImportFrom("tracers._gate", [ast.alias("LazyGate", _GATE_CLASS)], 0)

@@ -6,7 +6,6 @@ never loads one and a process with tracing on loads only the one it uses.
 from __future__ import annotations
 
 import importlib
-import platform
 import sys
 import threading
 from typing import Mapping
@@ -33,6 +32,7 @@ _lock = threading.RLock()
 
 def choose_auto() -> tuple[str, str]:
     """The backend ``TRACERS=auto`` uses here, and why."""
+    import platform  # costly to import; only needed here
     machine = platform.machine().lower()
     machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(machine, machine)
     if sys.platform.startswith("linux") and machine in USDT_MACHINES:

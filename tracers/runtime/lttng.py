@@ -7,7 +7,7 @@ Events go through LTTng's own Python agent (the ``lttngust`` package and
     lttng enable-event --python 'tracers.*'          # or 'tracers.<provider>.*'
     lttng start
     TRACERS=lttng python app.py
-    lttng stop && lttng view                          # babeltrace2 under the hood
+    lttng stop && lttng view                          # or: babeltrace2 TRACE_DIR
 
 Event format
 ------------
@@ -27,12 +27,16 @@ the program runs.  In the trace it is an ``lttng_python:event`` record:
   only when DEBUG is included; ``asctime``, ``thread`` and ``threadName`` as
   the logging module would fill them.
 
-A ``babeltrace2`` line looks like::
+A ``babeltrace2`` line (wrapped here) looks like::
 
-    [12:00:00.000000000] (+0.000010000) host lttng_python:event: { cpu_id = 2 },
-    { asctime = "2024-05-01 12:00:00,000", msg = "{\\"greeting\\":\\"hello\\",
-    \\"name\\":\\"world #1\\"}", logger_name = "tracers.simple_probes.greeting",
-    funcName = "greet", lineno = 23, int_loglevel = 10, thread = 1234, threadName = "MainThread" }
+    [04:19:26.999968726] (+0.000014762) vm lttng_python:event: { cpu_id = 0 },
+    { asctime = "2026-11-26 04:19:26,999", msg = "{\\"greeting\\":\\"hello\\",\\"name\\":\\"world #0\\"}",
+    logger_name = "tracers.simple_probes.greeting", funcName = "greet", lineno = 24,
+    int_loglevel = 10, thread = 1883102080, threadName = "MainThread" }
+
+babeltrace2's text output escapes string fields C-style (``\\"``, ``\\\\``,
+``\\xHH``); undo that before ``json.loads``, or read ``msg`` as it is with the
+``bt2`` Python bindings.
 
 Finding the agent
 -----------------
@@ -56,10 +60,17 @@ Gate and cost
 -------------
 The agent attaches its logging handler to the root logger while some session
 has Python-domain events enabled, and detaches it when none has.  All probes
-share one gate: a list that holds that handler exactly while it is attached,
-kept up to date by thin wrappers around the root logger's ``addHandler`` and
-``removeHandler`` (they call the originals first).  With no session listening
-the gate is an empty list, whose truth test runs in C.  Which events a session
+share one gate: a list that holds that handler from the agent's attaching it
+to its detaching it, kept up to date by thin wrappers around the root logger's
+``addHandler`` and ``removeHandler`` (they call the originals first).  An
+application that reconfigures logging (``dictConfig``, ``basicConfig(force=True)``)
+removes the agent's handler, which stops the agent from tracing the
+application's log records, but not this backend's events: they do not go
+through the handler.  With no session listening the gate is an empty list,
+whose truth test runs in C: a probe site costs a few nanoseconds, as with
+``noop``.  A fired probe costs a few microseconds (conversion, the JSON
+message, the call site, one ``ctypes`` call), about twice the ``record``
+backend.  Which events a session
 wants (``tracers.*``, one provider, a filter, a log level) is decided by
 LTTng-UST in C: a probe fired while only other Python events are enabled is
 converted and dropped there.
@@ -134,34 +145,64 @@ class Agent:
         tracepoint = library.py_tracepoint
         tracepoint.restype = None
         self.tracepoint: Callable[..., None] = tracepoint
-        #: The gate of every probe: holds the agent's handler while it is on the root logger.
+        #: The gate of every probe: holds the agent's handler from the agent's attaching it
+        #: to the root logger (a session enabled Python events) to its detaching it.
         self.listening: list[logging.Handler] = []
         self._lock = threading.Lock()
 
     def watch(self, root: logging.Logger) -> None:
-        """Keep :attr:`listening` in step with the agent's handler on ``root``."""
+        """Open :attr:`listening` when the agent adds its handler to ``root``, close it when the agent removes it.
+
+        The agent's handler is only ever added by the agent.  It is also
+        removed by whatever clears the root logger's handlers (``dictConfig``,
+        ``basicConfig(force=True)``): such a removal leaves the gate as it is,
+        since the session still wants the events and they do not need the handler.
+        """
         added, removed = root.addHandler, root.removeHandler
         handler_class = self.handler_class
-        sync = self.sync
+        listen = self._listen
 
         def addHandler(hdlr: logging.Handler) -> None:  # noqa: N802 - the name it replaces
             added(hdlr)
             if isinstance(hdlr, handler_class):
-                sync(root)
+                listen(hdlr, True)
 
         def removeHandler(hdlr: logging.Handler) -> None:  # noqa: N802
             removed(hdlr)
-            if isinstance(hdlr, handler_class):
-                sync(root)
+            if isinstance(hdlr, handler_class) and _called_by_agent():
+                listen(hdlr, False)
 
         addHandler.__doc__, removeHandler.__doc__ = added.__doc__, removed.__doc__
         root.addHandler = addHandler  # type: ignore[method-assign]
         root.removeHandler = removeHandler  # type: ignore[method-assign]
-        sync(root)
+        for handler in list(root.handlers):  # an agent the application started already listening
+            if isinstance(handler, handler_class):
+                listen(handler, True)
 
-    def sync(self, root: logging.Logger) -> None:
+    @staticmethod
+    def unwatch(root: logging.Logger) -> None:
+        """Give ``root`` its own ``addHandler`` and ``removeHandler`` back."""
+        for name in ("addHandler", "removeHandler"):
+            vars(root).pop(name, None)
+
+    def _listen(self, handler: logging.Handler, on: bool) -> None:
         with self._lock:
-            self.listening[:] = [h for h in list(root.handlers) if isinstance(h, self.handler_class)]
+            present = any(h is handler for h in self.listening)
+            if on and not present:
+                self.listening.append(handler)
+            elif not on and present:
+                self.listening[:] = [h for h in self.listening if h is not handler]
+
+
+def _called_by_agent() -> bool:
+    """Whether the agent's own code (its enable/disable commands) is on the caller's stack."""
+    module = AGENT_PACKAGE + ".agent"
+    frame: Any = sys._getframe(2)
+    while frame is not None:
+        if frame.f_globals.get("__name__") == module:
+            return True
+        frame = frame.f_back
+    return False
 
 
 class LttngBackend:
@@ -361,10 +402,15 @@ def load_agent() -> Agent:
         version = importlib.import_module(AGENT_PACKAGE + ".version")
         loghandler = importlib.import_module(AGENT_PACKAGE + ".loghandler")
         agent = Agent(package, loghandler._Handler, _open_library(loghandler, version))
-        agent.watch(root)
-        level = root.level
+    except BaseException:
+        _forget_agent_modules()
+        raise
+    level = root.level
+    agent.watch(root)  # before the agent starts: it may attach its handler while registering
+    try:
         spec.loader.exec_module(package)  # connects, registers, waits for the session daemons
     except BaseException:
+        Agent.unwatch(root)
         _forget_agent_modules()
         raise
     if root.level != level:

@@ -70,6 +70,14 @@ def test_result_is_frozen() -> None:
         result.sites = 1  # type: ignore[misc]
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+def test_scoping_errors_are_left_for_the_compiler(enabled: bool) -> None:
+    tree = ast.parse("from tracers import probe\nnonlocal probe\nprobe(P.e())\n")
+    result = rewrite(tree, enabled=enabled)
+    with pytest.raises(SyntaxError):
+        compile(result.tree, "bad.py", "exec")
+
+
 def _location(node: ast.AST) -> tuple:
     return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
 
