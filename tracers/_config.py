@@ -7,8 +7,7 @@ anything reads them, so child processes inherit the mode.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from ._errors import ConfigError
 
@@ -20,8 +19,7 @@ _OFF_WORDS = ("", "0", "off")
 _AUTO_WORDS = ("1", "on", "auto")
 
 
-@dataclass(frozen=True)
-class Mode:
+class Mode(NamedTuple):
     """Whether probes are compiled in, and which backend fires them."""
 
     enabled: bool

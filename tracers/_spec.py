@@ -1,20 +1,17 @@
 """Plain descriptions of providers and probes, shared by backends and the CLI."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._types import ArgType
 
 
-@dataclass(frozen=True)
-class ArgSpec:
+class ArgSpec(NamedTuple):
     name: str
     type: ArgType
 
 
-@dataclass(frozen=True)
-class ProbeSpec:
+class ProbeSpec(NamedTuple):
     name: str
     args: tuple[ArgSpec, ...]
     filename: str
@@ -27,16 +24,25 @@ class ProbeSpec:
         return f"{self.name}({inner})"
 
 
-@dataclass(frozen=True)
-class ProviderSpec:
+class ProviderSpec(NamedTuple):
     name: str  # the provider name tracers see
     qualname: str  # the Python class that declared it
     module: str
     probes: tuple[ProbeSpec, ...]
 
 
+def provider_to_dict(spec: ProviderSpec) -> dict[str, Any]:
+    """A JSON-ready description (written beside each USDT object for ``list --pid``)."""
+    return {
+        "name": spec.name, "qualname": spec.qualname, "module": spec.module,
+        "probes": [{"name": p.name, "filename": p.filename, "lineno": p.lineno,
+                    "args": [{"name": a.name, "type": a.type._asdict()} for a in p.args]}
+                   for p in spec.probes],
+    }
+
+
 def provider_from_dict(data: dict[str, Any]) -> ProviderSpec:
-    """Rebuild a spec from ``dataclasses.asdict`` output (the JSON beside a USDT object)."""
+    """Rebuild a spec from :func:`provider_to_dict` output."""
     probes = tuple(
         ProbeSpec(p["name"], tuple(ArgSpec(a["name"], ArgType(**a["type"])) for a in p["args"]),
                   p["filename"], p["lineno"])

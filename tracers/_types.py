@@ -9,8 +9,7 @@ from __future__ import annotations
 import operator
 import sys
 import typing
-from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Annotated, Any, Callable, NamedTuple, Union
 
 if sys.version_info >= (3, 10):
     import types
@@ -19,11 +18,8 @@ if sys.version_info >= (3, 10):
 else:
     _UNION_TYPES = (Union,)
 
-from typing import Annotated
 
-
-@dataclass(frozen=True)
-class IntWidth:
+class IntWidth(NamedTuple):
     """Marker inside ``Annotated[int, ...]`` that fixes a C integer width."""
 
     bits: int
@@ -49,9 +45,10 @@ SUPPORTED = (
     "or Optional[...] of one of these"
 )
 
+Converter = Callable[[Any], Any]
 
-@dataclass(frozen=True)
-class ArgType:
+
+class ArgType(NamedTuple):
     """The wire type of one probe argument."""
 
     kind: str  # "int", "bool", "str" or "bytes"
@@ -72,69 +69,90 @@ class ArgType:
     def is_pointer(self) -> bool:
         return self.kind in ("str", "bytes")
 
-    def normalise(self, value: Any, strict: bool) -> Any:
-        """Return the value as fired: an int wrapped to width, a bool, str, bytes or None.
+    def converter(self, strict: bool) -> Converter:
+        """A function giving the value as fired: an int wrapped to width, a bool, str, bytes or None.
 
-        Raises :class:`ValueError`/:class:`TypeError` when the value cannot be
-        converted (or, in strict mode, does not already fit).
+        It raises :class:`ValueError`/:class:`TypeError` when the value cannot
+        be converted (or, in strict mode, does not already fit).  Built once
+        per probe, so the checks it needs are precomputed.
         """
-        if value is None:
-            if self.optional:
-                return None
-            if strict:
-                raise TypeError(f"None given for non-Optional {self.display}")
-            return _ZERO[self.kind]
-        return _NORMALISERS[self.kind](self, value, strict)
+        convert = _CONVERTERS[self.kind](self, strict)
+        if self.optional:
+            return lambda value: None if value is None else convert(value)
+        zero, display = _ZERO[self.kind], self.display
+
+        def convert_required(value: Any) -> Any:
+            if value is None:
+                if strict:
+                    raise TypeError(f"None given for non-Optional {display}")
+                return zero
+            return convert(value)
+
+        return convert_required
 
 
-def _normalise_int(t: ArgType, value: Any, strict: bool) -> int:
-    try:
-        number = operator.index(value)
-    except TypeError:
-        if strict or isinstance(value, (str, bytes)):
-            raise TypeError(f"expected {t.display}, got {type(value).__name__}") from None
-        number = int(value)
+def _int_converter(t: ArgType, strict: bool) -> Converter:
     bits = t.size * 8
     low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if t.signed else (0, (1 << bits) - 1)
-    if low <= number <= high:
-        return number
-    if strict:
-        raise ValueError(f"{number} out of range for {t.display} [{low}, {high}]")
-    number &= (1 << bits) - 1
-    if t.signed and number > high:
-        number -= 1 << bits
-    return number
+    mask, display = (1 << bits) - 1, t.display
+
+    def convert(value: Any) -> int:
+        if value.__class__ is int and low <= value <= high:
+            return value  # type: ignore[no-any-return]
+        try:
+            number = operator.index(value)
+        except TypeError:
+            if strict or isinstance(value, (str, bytes)):
+                raise TypeError(f"expected {display}, got {type(value).__name__}") from None
+            number = int(value)
+        if low <= number <= high:
+            return number
+        if strict:
+            raise ValueError(f"{number} out of range for {display} [{low}, {high}]")
+        number &= mask
+        return number - (1 << bits) if number > high else number
+
+    return convert
 
 
-def _normalise_bool(t: ArgType, value: Any, strict: bool) -> bool:
-    if strict and not isinstance(value, (bool, int)):
-        raise TypeError(f"expected bool, got {type(value).__name__}")
-    return bool(value)
+def _bool_converter(t: ArgType, strict: bool) -> Converter:
+    def convert(value: Any) -> bool:
+        if strict and not isinstance(value, int):
+            raise TypeError(f"expected bool, got {type(value).__name__}")
+        return bool(value)
+
+    return convert
 
 
-def _normalise_str(t: ArgType, value: Any, strict: bool) -> str:
-    if isinstance(value, str):
-        return value
-    if strict:
-        raise TypeError(f"expected str, got {type(value).__name__}")
-    return str(value)
+def _str_converter(t: ArgType, strict: bool) -> Converter:
+    def convert(value: Any) -> str:
+        if isinstance(value, str):
+            return value
+        if strict:
+            raise TypeError(f"expected str, got {type(value).__name__}")
+        return str(value)
+
+    return convert
 
 
-def _normalise_bytes(t: ArgType, value: Any, strict: bool) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, (bytearray, memoryview)):
-        return bytes(value)
-    if strict or not isinstance(value, str):
-        raise TypeError(f"expected bytes, got {type(value).__name__}")
-    return value.encode("utf-8", "surrogatepass")
+def _bytes_converter(t: ArgType, strict: bool) -> Converter:
+    def convert(value: Any) -> bytes:
+        if isinstance(value, bytes):
+            return value
+        if isinstance(value, (bytearray, memoryview)):
+            return bytes(value)
+        if strict or not isinstance(value, str):
+            raise TypeError(f"expected bytes, got {type(value).__name__}")
+        return value.encode("utf-8", "surrogatepass")
+
+    return convert
 
 
-_NORMALISERS = {
-    "int": _normalise_int,
-    "bool": _normalise_bool,
-    "str": _normalise_str,
-    "bytes": _normalise_bytes,
+_CONVERTERS: dict[str, Callable[[ArgType, bool], Converter]] = {
+    "int": _int_converter,
+    "bool": _bool_converter,
+    "str": _str_converter,
+    "bytes": _bytes_converter,
 }
 _ZERO: dict[str, Any] = {"int": 0, "bool": False, "str": None, "bytes": None}
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import marshal
 import os
 import site
-import sys
 import sysconfig
 from importlib.abc import MetaPathFinder
 from importlib.machinery import ModuleSpec, PathFinder, SourceFileLoader

@@ -9,11 +9,10 @@ from __future__ import annotations
 import ctypes
 import json
 import threading
-from dataclasses import asdict
 from typing import Any, Optional
 
 from ..._errors import BackendError
-from ..._spec import ProviderSpec
+from ..._spec import ProviderSpec, provider_to_dict
 from .._backend import ProbeBinding
 from . import _rundir
 from ._elf import ArgSlot, ProbeDef, build_shared_object, host_machine
@@ -66,7 +65,7 @@ def _probe_def(probe: Any) -> ProbeDef:
 
 def describe(provider: ProviderSpec, path: str) -> bytes:
     """The JSON written beside the object, read by ``python -m tracers list --pid``."""
-    return json.dumps({"object": path, "provider": asdict(provider)}, indent=1).encode()
+    return json.dumps({"object": path, "provider": provider_to_dict(provider)}, separators=(",", ":")).encode()
 
 
 def create() -> UsdtBackend:
