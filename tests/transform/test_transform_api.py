@@ -1,7 +1,6 @@
 """The public surface of the transform: the pre-check, purity, locations, and
 the behaviour of rewritten sites."""
 import ast
-import dataclasses
 import types
 from textwrap import dedent
 
@@ -66,7 +65,7 @@ def test_no_sites_gives_an_equal_tree(enabled: bool) -> None:
 def test_result_is_frozen() -> None:
     result = rewrite(ast.parse(""), enabled=True)
     assert result == RewriteResult(result.tree, 0)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         result.sites = 1  # type: ignore[misc]
 
 
@@ -97,7 +96,7 @@ def test_inserted_nodes_take_the_site_location() -> None:
 
 def test_prologue_takes_the_location_of_the_first_following_statement() -> None:
     result = rewrite(ast.parse(SOURCE), enabled=True)
-    docstring, future, gate_import, gate, first = result.tree.body[:5]
+    gate_import, gate, first = result.tree.body[2:5]  # after docstring and __future__
     assert isinstance(gate_import, ast.ImportFrom) and gate_import.module == "tracers._gate"
     assert isinstance(gate, ast.Assign)
     for node in (*ast.walk(gate_import), *ast.walk(gate)):

@@ -27,7 +27,7 @@ REPO = HERE.parent.parent
 TRACEFS = "/sys/kernel/tracing"
 
 #: Seconds to wait for any one thing (a line, an exit); generous for a busy 2-core machine.
-TIMEOUT = 60.0
+TIMEOUT = 20.0
 
 
 def in_ci() -> bool:
@@ -70,6 +70,33 @@ def child_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     env["PYTHONIOENCODING"] = "utf-8"
     env.update(extra or {})
     return env
+
+
+def kernel_view(pid: int) -> str:
+    """What the kernel says a stuck process is doing: per thread, its state, signals and wait channel."""
+    report = []
+    try:
+        for tid in sorted(os.listdir(f"/proc/{pid}/task"), key=int):
+            base = f"/proc/{pid}/task/{tid}"
+            with open(f"{base}/status") as status:
+                fields = dict(line.rstrip("\n").split(":\t", 1) for line in status if ":\t" in line)
+            try:
+                with open(f"{base}/wchan") as wchan:
+                    channel = wchan.read()
+            except OSError:
+                channel = "?"
+            try:
+                with open(f"{base}/stack") as stack:
+                    kernel_stack = " < ".join(line.split()[-1] for line in stack.read().splitlines()[:6])
+            except OSError:
+                kernel_stack = "?"
+            report.append(f"  thread {tid} {fields.get('Name')} {fields.get('State')} wchan={channel} "
+                          f"SigPnd={fields.get('SigPnd')} ShdPnd={fields.get('ShdPnd')} "
+                          f"SigBlk={fields.get('SigBlk')} SigIgn={fields.get('SigIgn')} "
+                          f"SigCgt={fields.get('SigCgt')} stack={kernel_stack}")
+    except OSError as problem:
+        report.append(f"  (cannot read /proc/{pid}: {problem})")
+    return "\n".join(report)
 
 
 class _Lines:
@@ -181,15 +208,31 @@ class Process:
         try:
             code = self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
-            raise AssertionError(f"did not exit within {timeout:.0f} s: {self.describe()}") from None
+            raise AssertionError(f"did not exit within {timeout:.0f} s: {self.describe()}\n"
+                                 f"{kernel_view(self.pid)}") from None
         self.out.join(timeout)
         self.err.join(timeout)
         return code
 
     def interrupt(self, timeout: float = TIMEOUT) -> int:
-        """SIGINT (what Ctrl-C sends; bpftrace prints its maps and exits), then wait."""
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGINT)
+        """SIGINT (what Ctrl-C sends; bpftrace prints its maps and exits), then wait.
+
+        The signal is repeated every second until the process exits: bpftrace
+        0.17 only notices SIGINT when it interrupts its epoll_wait, so one that
+        lands while it is handling events is missed and, once the traced
+        program is quiet, it would wait forever.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.popen.poll() is None:
+                self.popen.send_signal(signal.SIGINT)
+            try:
+                self.popen.wait(max(0.1, min(1.0, deadline - time.monotonic())))
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"did not exit within {timeout:.0f} s of SIGINT: {self.describe()}\n"
+                                         f"{kernel_view(self.pid)}") from None
         return self.wait(timeout)
 
     def kill(self) -> None:

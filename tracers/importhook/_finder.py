@@ -18,8 +18,6 @@ from typing import Iterable, Optional, Sequence
 
 from .. import _config
 from . import _cache
-from ._compile import compile_counting_sites
-from ._transform import uses_probe
 
 _PROBE_BYTES = b"probe"
 _PROBE_NAME = "probe"  # every probe site loads it: ``probe`` (global) or ``<module>.probe``
@@ -52,6 +50,10 @@ class TracersLoader(SourceFileLoader):
         if standard is not None and not _names_probe(standard):
             return standard  # 'probe' appeared only as text, not as a name
         source = self.get_data(path)
+        # Parsing and rewriting are loaded only when something must be compiled.
+        from ._compile import compile_counting_sites
+        from ._transform import uses_probe
+
         if not uses_probe(source):
             return super().get_code(fullname)
         code, sites = compile_counting_sites(source, path, enabled)

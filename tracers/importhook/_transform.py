@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import ast
 import copy
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable, Iterator, NamedTuple, Optional, TypeVar
+from typing import NamedTuple, TypeVar
 
 _PROBE = "probe"  # bound by ``from tracers import probe [as name]``
 _MODULE = "module"  # bound by ``import tracers[.sub]`` or ``import tracers as name``
@@ -32,8 +32,7 @@ def uses_probe(source: bytes) -> bool:
     return b"tracers" in source and b"probe" in source
 
 
-@dataclass(frozen=True)
-class RewriteResult:
+class RewriteResult(NamedTuple):
     """The rewritten module, and how many probe statements it differs by."""
 
     tree: ast.Module
@@ -57,7 +56,7 @@ def rewrite(tree: ast.Module, *, enabled: bool) -> RewriteResult:
 class _Scope:
     """The names one namespace binds, as the compiler decides where names live."""
 
-    def __init__(self, kind: str, parent: Optional[_Scope]) -> None:
+    def __init__(self, kind: str, parent: _Scope | None) -> None:
         self.kind = kind  # "module", "class", "function" or "comprehension"
         self.parent = parent
         self.module: _Scope = parent.module if parent else self
@@ -112,7 +111,7 @@ class _ScopeBuilder(ast.NodeVisitor):
             scope.settle_declarations()
 
     @contextmanager
-    def _new_scope(self, kind: str, owner: Optional[ast.AST] = None) -> Iterator[None]:
+    def _new_scope(self, kind: str, owner: ast.AST | None = None) -> Iterator[None]:
         outer = self.scope
         self.scope = _Scope(kind, outer)
         self._created.append(self.scope)
@@ -136,7 +135,7 @@ class _ScopeBuilder(ast.NodeVisitor):
                 self.generic_visit(param)
             yield
 
-    def _bind(self, name: str, kind: str = _OTHER, scope: Optional[_Scope] = None) -> None:
+    def _bind(self, name: str, kind: str = _OTHER, scope: _Scope | None = None) -> None:
         (scope or self.scope).bindings.setdefault(name, []).append(kind)
 
     def _bind_arguments(self, args: ast.arguments) -> None:
@@ -241,7 +240,7 @@ class _ScopeBuilder(ast.NodeVisitor):
     visit_MatchStar = visit_MatchMapping = visit_MatchAs
 
 
-def _dotted_parts(node: ast.expr) -> Optional[list[str]]:
+def _dotted_parts(node: ast.expr) -> list[str] | None:
     """``a.b.c`` -> ``["a", "b", "c"]``; None unless a name followed by attributes."""
     parts = []
     while isinstance(node, ast.Attribute):
@@ -269,7 +268,7 @@ class _Shape(NamedTuple):
     chain: list[str]  # ["a", "b"]
 
 
-def _probe_shape(stmt: ast.stmt) -> Optional[_Shape]:
+def _probe_shape(stmt: ast.stmt) -> _Shape | None:
     if not isinstance(stmt, ast.Expr):
         return None
     call = stmt.value
