@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional, TypeVar, Union, overload
 from . import _config, _report
 from ._docs import provider_doc
 from ._errors import ProbeDefinitionError
-from ._spec import ArgSpec, ProbeSpec, ProviderSpec
+from ._spec import ArgSpec, ProbeBinding, ProbeSpec, ProviderSpec
 from ._types import SUPPORTED, arg_type_of
 
 MAX_ARGS = 12
@@ -164,9 +164,9 @@ def _make_provider(cls: T, provider: Optional[str], caller: Optional[FrameType])
     spec = ProviderSpec(name, cls.__qualname__, cls.__module__, specs)
     bindings = _bind(spec)
     for probe_spec in specs:
-        gate, emit = bindings[probe_spec.name]
-        label = f"{name}:{probe_spec.name}"
-        setattr(cls, probe_spec.name, Probe(probe_spec, name, gate, _guarded(label, emit)))
+        binding = bindings[probe_spec.name]
+        fire = binding.fire if binding.reports_errors else _guarded(f"{name}:{probe_spec.name}", binding.fire)
+        setattr(cls, probe_spec.name, Probe(probe_spec, name, binding.gate, fire))
     cls.__tracers_provider__ = spec  # type: ignore[attr-defined]
     cls.__doc__ = provider_doc(spec, cls.__doc__)
     return cls
@@ -175,7 +175,7 @@ def _make_provider(cls: T, provider: Optional[str], caller: Optional[FrameType])
 def _bind(spec: ProviderSpec) -> Any:
     mode = _config.current()
     if not mode.enabled:
-        return {p.name: (False, _never) for p in spec.probes}
+        return {p.name: ProbeBinding(False, _never, reports_errors=True) for p in spec.probes}
     from . import runtime  # only a process with tracing on loads backends
     return runtime.bind_provider(spec, mode)
 

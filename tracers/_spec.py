@@ -1,7 +1,7 @@
 """Plain descriptions of providers and probes, shared by backends and the CLI."""
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from ._types import ArgType
 
@@ -29,6 +29,23 @@ class ProviderSpec(NamedTuple):
     qualname: str  # the Python class that declared it
     module: str
     probes: tuple[ProbeSpec, ...]
+
+
+class ProbeBinding(NamedTuple):
+    """What a backend gives each probe.
+
+    ``gate``'s truth value says whether anything listens; call sites test it
+    before evaluating arguments, so it must be cheap (a bool, or a ctypes
+    integer whose truth test runs in C).  ``fire`` takes the probe's raw
+    arguments, converts them and emits the event; it may raise on a bad value,
+    and the caller turns that into a warning (or an error in strict mode).
+    A backend whose ``fire`` already does that itself (to spare a Python
+    frame per event) says so with ``reports_errors``.
+    """
+
+    gate: Any
+    fire: Callable[..., None]
+    reports_errors: bool = False
 
 
 def provider_to_dict(spec: ProviderSpec) -> dict[str, Any]:

@@ -27,7 +27,7 @@ REPO = HERE.parent.parent
 TRACEFS = "/sys/kernel/tracing"
 
 #: Seconds to wait for any one thing (a line, an exit); generous for a busy 2-core machine.
-TIMEOUT = 20.0
+TIMEOUT = 60.0
 
 
 def in_ci() -> bool:
@@ -167,8 +167,8 @@ class Process:
         state = self.popen.poll()
         return (f"{self.name} (pid {self.pid}, {'running' if state is None else f'exit {state}'})\n"
                 f"  argv: {self.argv}\n"
-                f"--- stdout ---\n" + "\n".join(self.stdout_lines()[-60:]) +
-                f"\n--- stderr ---\n" + "\n".join(self.stderr_text().splitlines()[-60:]))
+                "--- stdout ---\n" + "\n".join(self.stdout_lines()[-60:]) +
+                "\n--- stderr ---\n" + "\n".join(self.stderr_text().splitlines()[-60:]))
 
     def expect(self, pattern: Union[str, Pattern[str]], timeout: float = TIMEOUT,
                stream: str = "out") -> "re.Match[str]":
@@ -276,7 +276,6 @@ class Tracer(Process):
         return [line for line in list(self.out.lines) if line and not line.startswith(b"Attaching ")]
 
 
-
 @pytest.fixture
 def spawn() -> Iterator[Callable[..., Process]]:
     """Start a process; every process still running when the test ends is killed."""
@@ -346,14 +345,6 @@ def bpftrace(spawn: Callable[..., Process]) -> Callable[[int, str], Tracer]:
         return tracer
 
     return start
-
-
-@pytest.fixture
-def bpftrace_path() -> str:
-    path = require_tool("bpftrace")
-    require_root("bpftrace")
-    require_tracefs()
-    return path
 
 
 @pytest.fixture

@@ -38,7 +38,8 @@ if child == 0:
     sys.exit(0)  # a normal exit: atexit handlers run in the child
 _, status = os.waitpid(child, 0)
 parent_path = object_path(Forked)
-say("parent-after-child", os.WEXITSTATUS(status), os.path.exists(parent_path), os.path.exists(parent_path[:-3] + ".json"))
+say("parent-after-child", os.WEXITSTATUS(status),
+    os.path.exists(parent_path), os.path.exists(parent_path[:-3] + ".json"))
 command()
 '''
 

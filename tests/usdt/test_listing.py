@@ -7,7 +7,7 @@ import json
 import re
 import shlex
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List
 
 SIMPLE = Path(__file__).resolve().parents[2] / "examples" / "simple.py"
 

@@ -83,8 +83,11 @@ def _path_finder_index() -> int:
 def _warn_about_earlier_imports() -> None:
     import tracers
 
+    main = sys.modules.get("__main__")
     for name, module in list(sys.modules.items()):
-        if name == "__main__" or name == "tracers" or name.startswith("tracers."):
+        # The main module (and multiprocessing's '__mp_main__' alias of it) is
+        # still running: 'python -m tracers run' is the way to rewrite it.
+        if module is main or name in ("__main__", "__mp_main__") or name == "tracers" or name.startswith("tracers."):
             continue
         if _fires_probes(module, tracers) and not isinstance(getattr(module, "__loader__", None), TracersLoader):
             warnings.warn(

@@ -1,23 +1,11 @@
 """The small interface every backend implements."""
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, NamedTuple, Protocol
+from typing import Mapping, Protocol
 
-from .._spec import ProviderSpec
+from .._spec import ProbeBinding, ProviderSpec
 
-
-class ProbeBinding(NamedTuple):
-    """What a backend gives each probe.
-
-    ``gate``'s truth value says whether anything listens; call sites test it
-    before evaluating arguments, so it must be cheap (a bool, or a ctypes
-    integer whose truth test runs in C).  ``fire`` takes the probe's raw
-    arguments, converts them and emits the event; it may raise on a bad value,
-    and the caller turns that into a warning (or an error in strict mode).
-    """
-
-    gate: Any
-    fire: Callable[..., None]
+__all__ = ["Backend", "ProbeBinding"]
 
 
 class Backend(Protocol):

@@ -9,8 +9,10 @@ from __future__ import annotations
 import ctypes
 import json
 import threading
+from functools import partial
 from typing import Any, Optional
 
+from ... import _report
 from ..._errors import BackendError
 from ..._spec import ProviderSpec, provider_to_dict
 from .._backend import ProbeBinding
@@ -55,7 +57,9 @@ class UsdtBackend:
         for probe in provider.probes:
             stub = getattr(library, shared.function_symbols[probe.name])
             gate = ctypes.c_uint16.in_dll(library, shared.semaphore_symbols[probe.name])
-            bindings[probe.name] = ProbeBinding(gate, make_fire(probe, stub, strict))
+            label = f"{provider.name}:{probe.name}"
+            report = partial(_report.fire_failed, label)
+            bindings[probe.name] = ProbeBinding(gate, make_fire(probe, stub, strict, report), reports_errors=True)
         return bindings
 
 

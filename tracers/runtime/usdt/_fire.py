@@ -9,6 +9,7 @@ normalises every value (or raises, in strict mode).
 from __future__ import annotations
 
 import ctypes
+from types import CodeType, FunctionType
 from typing import Any, Callable
 
 from ..._spec import ProbeSpec
@@ -49,37 +50,66 @@ def _to_wire(arg: ArgType) -> Any:
     return None
 
 
-def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool) -> Callable[..., None]:
-    """Build ``fire(*args)`` for one probe."""
+_MISSING = object()  # default of every parameter: a short call still reaches the slow path's check
+_CODE_CACHE: dict[str, CodeType] = {}
+
+
+def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool,
+              report: Callable[[BaseException], None]) -> Callable[..., None]:
+    """Build ``fire(*args)`` for one probe; it never raises, it ``report``s.
+
+    The fast path passes values of the declared types straight to ctypes.
+    Anything else (a wrong count, a value ctypes refuses) is retried through
+    the slow path, which normalises every value or reports why it cannot.
+    In strict mode every call takes the slow path, so nothing is wrapped
+    silently.
+    """
     stub.argtypes = [ctype_of(arg.type) for arg in probe.args]  # type: ignore[attr-defined]
     stub.restype = None  # type: ignore[attr-defined]
     normalise = normaliser(probe, strict)
     to_wire = tuple(_to_wire(arg.type) for arg in probe.args)
 
     def slow(*values: Any) -> None:
-        converted = normalise(values)
+        converted = normalise(tuple(v for v in values if v is not _MISSING))
         stub(*(conv(v) if conv else v for conv, v in zip(to_wire, converted)))
 
+    def checked(*values: Any) -> None:
+        try:
+            slow(*values)
+        except Exception as problem:
+            report(problem)
+
     if strict:
-        return slow
-    names = [f"a{i}" for i in range(len(probe.args))]
-    fast = [_fast_expression(name, arg.type) for name, arg in zip(names, probe.args)]
-    source = (
-        f"def fire({', '.join(names)}):\n"
-        f"    try:\n"
-        f"        stub({', '.join(fast)})\n"
-        f"    except ArgumentError:\n"
-        f"        slow({', '.join(names)})\n"
-    )
-    namespace: dict[str, Any] = {"stub": stub, "slow": slow, "ArgumentError": ctypes.ArgumentError}
-    exec(compile(source, f"<tracers fire {probe.name}>", "exec"), namespace)
-    fire: Callable[..., None] = namespace["fire"]
+        return checked
+    code = _fire_code([arg.type for arg in probe.args])
+    namespace = {"stub": stub, "checked": checked}
+    fire: Callable[..., None] = FunctionType(code, namespace, "fire", (_MISSING,) * len(probe.args))
     return fire
+
+
+def _fire_code(types: list[ArgType]) -> CodeType:
+    """The code of ``fire`` for these argument types, compiled once per shape."""
+    names = [f"a{i}" for i in range(len(types))]
+    fast = ", ".join(_fast_expression(name, arg) for name, arg in zip(names, types))
+    source = (
+        f"def fire({''.join(name + ', ' for name in names)}*extra):\n"
+        f"    if not extra:\n"
+        f"        try:\n"
+        f"            return stub({fast})\n"
+        f"        except Exception:\n"
+        f"            pass\n"
+        f"    checked({''.join(name + ', ' for name in names)}*extra)\n"
+    )
+    code = _CODE_CACHE.get(source)
+    if code is None:
+        module = compile(source, "<tracers fire>", "exec")
+        code = _CODE_CACHE[source] = next(c for c in module.co_consts if isinstance(c, CodeType))
+    return code
 
 
 def _fast_expression(name: str, arg: ArgType) -> str:
     """The argument as passed to ctypes when it already has the declared type."""
     if arg.kind == "str":
-        # Anything but a str (None included) raises in ctypes and takes the slow path.
+        # Not a str: ctypes takes bytes and None (NULL) as they are and refuses the rest.
         return f"({name}.encode('utf-8', 'replace') if {name}.__class__ is str else {name})"
     return name
