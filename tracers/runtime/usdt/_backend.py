@@ -7,10 +7,12 @@ very next call, with no thread and no polling.
 from __future__ import annotations
 
 import ctypes
+import gc
 import json
 import threading
+from contextlib import contextmanager
 from functools import partial
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from ... import _report
 from ..._errors import BackendError
@@ -53,14 +55,27 @@ class UsdtBackend:
             raise BackendError(f"cannot load the probe object {path}: {problem}") from problem
         with self._lock:
             self.loaded.append(LoadedProvider(provider, path, library))
-        bindings = {}
-        for probe in provider.probes:
-            stub = getattr(library, shared.function_symbols[probe.name])
-            gate = ctypes.c_uint16.in_dll(library, shared.semaphore_symbols[probe.name])
-            label = f"{provider.name}:{probe.name}"
-            report = partial(_report.fire_failed, label)
-            bindings[probe.name] = ProbeBinding(gate, make_fire(probe, stub, strict, report), reports_errors=True)
+        with _collector_paused():  # thousands of new objects, none of them garbage
+            bindings = {}
+            for probe in provider.probes:
+                stub = getattr(library, shared.function_symbols[probe.name])
+                gate = ctypes.c_uint16.in_dll(library, shared.semaphore_symbols[probe.name])
+                report = partial(_report.fire_failed, f"{provider.name}:{probe.name}")
+                bindings[probe.name] = ProbeBinding(gate, make_fire(probe, stub, strict, report), reports_errors=True)
         return bindings
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector, which otherwise runs dozens of
+    times while a large provider's probes are created."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _probe_def(probe: Any) -> ProbeDef:

@@ -66,10 +66,12 @@ def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool,
     """
     stub.argtypes = [ctype_of(arg.type) for arg in probe.args]  # type: ignore[attr-defined]
     stub.restype = None  # type: ignore[attr-defined]
-    normalise = normaliser(probe, strict)
-    to_wire = tuple(_to_wire(arg.type) for arg in probe.args)
+    prepared: list[Any] = []  # built on first use: most probes never take the slow path
 
     def slow(*values: Any) -> None:
+        if not prepared:
+            prepared[:] = [normaliser(probe, strict), tuple(_to_wire(arg.type) for arg in probe.args)]
+        normalise, to_wire = prepared
         converted = normalise(tuple(v for v in values if v is not _MISSING))
         stub(*(conv(v) if conv else v for conv, v in zip(to_wire, converted)))
 
