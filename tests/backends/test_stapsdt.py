@@ -1,6 +1,6 @@
 """The stapsdt backend: a clear error without libstapsdt; real probes where it exists."""
-import importlib.util
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +44,33 @@ def test_probes_load_through_libstapsdt(python):
     assert result.returncode == 0, result.stderr
     assert "RuntimeWarning" not in result.stderr
     assert result.stdout.strip() == "done False"  # loaded, no tracer attached
+
+
+STAND_IN = textwrap.dedent("""\
+    from typing import Optional
+    import stapsdt
+    from tracers import tracer, probe, U8, I16
+    @tracer
+    class P:
+        def e(a: int, s: str, b: bytes, f: bool, small: U8, neg: I16, maybe: Optional[str]): ...
+    probe(P.e(1, "x", b"y", True, 300, -2, None))
+    print(bool(P.e))
+    stapsdt.enabled.add("p:e")
+    probe(P.e(1, "x", b"\\xffz", True, 300, -2, None))
+    print(bool(P.e))
+    for call in stapsdt.calls:
+        print(call)
+""")
+
+
+def test_types_and_values_reach_the_binding(python):
+    stand_in = Path(__file__).resolve().parent / "stand_in"
+    result = python(STAND_IN, env={"TRACERS": "stapsdt", "PYTHONPATH": str(stand_in)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "False",
+        "True",
+        "('add_probe', 'p', 'e', ['int64', 'uint64', 'uint64', 'uint8', 'uint8', 'int16', 'uint64'])",
+        "('load', 'p')",
+        "('fire', 'p:e', (1, 'x', '\ufffdz', 1, 44, -2, 0))",  # invalid UTF-8 bytes replaced
+    ]

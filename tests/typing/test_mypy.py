@@ -229,6 +229,7 @@ def run_mypy(tmp: Path, files: Dict[str, str], config: str = WITH_PLUGIN, *check
     env["MYPYPATH"] = str(REPO)  # the package
     args = [sys.executable, "-m", "mypy", "--strict", "--config-file", "mypy.ini",
             "--show-error-codes", "--no-color-output", "--no-error-summary", "--hide-error-context",
+            "--no-fast-exit",  # a normal exit, so coverage of the plugin is saved
             "--cache-dir", cache or str(tmp / ".mypy_cache")]
     if not cache:
         args.append("--no-incremental")

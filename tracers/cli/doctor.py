@@ -40,7 +40,15 @@ def doctor() -> int:
     mounted = [path for path in TRACEFS if os.path.ismount(path)]
     print(f"tracefs: {'mounted at ' + mounted[0] if mounted else 'not mounted (mount -t tracefs nodev /sys/kernel/tracing)'}")
     print(f"runtime directory: {_runtime_dir_status()}")
+    print(f"lttng python agent: {_lttng_agent_status()}")
     return 0
+
+
+def _lttng_agent_status() -> str:
+    from ..runtime import lttng
+
+    found = lttng.find_agent_dir()
+    return f"found in {found}" if found else f"missing ({lttng.install_hint(0)})"
 
 
 def _runtime_dir_status() -> str:

@@ -39,6 +39,9 @@ def ensure_private(path: str) -> str:
     private directory owned by this user."""
     try:
         os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
+    except OSError as problem:
+        raise BackendError(f"cannot create the runtime directory {path}: {problem.strerror}") from problem
+    try:
         os.mkdir(path, 0o700)
     except FileExistsError:
         pass
@@ -115,10 +118,16 @@ class ObjectFiles:
             return os.path.join(self.directory, f"{self._prefix}{name}-{self._count}")
 
     def write(self, path: str, data: bytes) -> str:
-        """Write ``data`` to a new file (never following or replacing an existing one)."""
+        """Write ``data`` to a new file in the checked directory (opened without
+        following links), never following or replacing an existing file."""
+        directory = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            descriptor = os.open(os.path.basename(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+                                 0o600, dir_fd=directory)
+        finally:
+            os.close(directory)
         with self._lock:
-            self._paths.append(path)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            self._paths.append(path)  # ours from now on: removed at exit
         with os.fdopen(descriptor, "wb") as file:
             file.write(data)
         return path

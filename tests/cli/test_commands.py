@@ -1,0 +1,69 @@
+"""list for files and modules, sitecustomize, usage errors."""
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_list_a_file_names_probes_types_and_bpftrace_lines(python):
+    result = python(["-m", "tracers", "list", str(EXAMPLES / "simple.py")])
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("provider simple_probes  (SimpleProbes in ")
+    assert "  optional_greeting(greeting: str, name: Optional[str])" in lines
+    assert ("    bpftrace -p PID -e 'usdt:*:simple_probes:counter "
+            "{ printf(\"counter count=%ld\\n\", arg0); }'") in lines
+
+
+def test_list_a_module_with_widths(python):
+    result = python(["-m", "tracers", "list", "shop.probes"], env={"PYTHONPATH": str(EXAMPLES)})
+    assert result.returncode == 0, result.stderr
+    assert "  order_placed(order_id: U32, item: str, quantity: U16)" in result.stdout.splitlines()
+    assert 'printf("order_placed order_id=%u item=%s quantity=%u\\n", arg0, str(arg1), arg2)' in result.stdout
+
+
+def test_list_errors(python, tmp_path):
+    missing = python(["-m", "tracers", "list", "no_such_module_here"])
+    assert missing.returncode == 2 and "neither a file nor an importable module" in missing.stderr
+    plain = tmp_path / "plain.py"
+    plain.write_text("X = 1\n")
+    none = python(["-m", "tracers", "list", str(plain)])
+    assert none.returncode == 1 and "defines no @tracer providers" in none.stderr
+    dead = python(["-m", "tracers", "list", "--pid", "999999999"])
+    assert dead.returncode == 1 and "cannot read the mappings of process 999999999" in dead.stderr
+
+
+def test_sitecustomize_prints_the_snippet_that_installs_the_hook(python, tmp_path):
+    result = python(["-m", "tracers", "sitecustomize"])
+    assert result.returncode == 0
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(result.stdout)
+    (site / "app.py").write_text(
+        "from tracers import tracer, probe\n"
+        "@tracer\nclass P:\n    def e(a: int): ...\n"
+        "def f(x):\n    probe(P.e(x()))\n"
+        "f(lambda: print('evaluated'))\n"
+        "print(type(__loader__).__name__)\n")
+    ran = python(["-c", "import app"], env={"PYTHONPATH": str(site), "TRACERS": "noop"}, cwd=site)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.splitlines() == ["TracersLoader"]  # rewritten: the argument is never evaluated
+
+
+def test_sitecustomize_write_appends_once(python, tmp_path):
+    code = ("import sysconfig, sys\n"
+            "sysconfig.get_paths = lambda: {'purelib': sys.argv[1]}\n"
+            "from tracers.cli import main\n"
+            "sys.exit(main(['sitecustomize', '--write']))\n")
+    target = tmp_path / "sitecustomize.py"
+    target.write_text("import os")
+    for _ in range(2):
+        result = python(["-c", code, str(tmp_path)])
+        assert result.returncode == 0, result.stderr
+    text = target.read_text()
+    assert text.startswith("import os\n") and text.count("tracers.importhook.install()") == 1
+    assert "already installs the hook" in result.stderr
+
+
+def test_unknown_command_and_no_command(python):
+    assert python(["-m", "tracers", "frobnicate"]).returncode == 2
+    assert python(["-m", "tracers"]).returncode == 2
