@@ -50,14 +50,10 @@ def test_sitecustomize_prints_the_snippet_that_installs_the_hook(python, tmp_pat
 
 
 def test_sitecustomize_write_appends_once(python, tmp_path):
-    code = ("import sysconfig, sys\n"
-            "sysconfig.get_paths = lambda: {'purelib': sys.argv[1]}\n"
-            "from tracers.cli import main\n"
-            "sys.exit(main(['sitecustomize', '--write']))\n")
     target = tmp_path / "sitecustomize.py"
     target.write_text("import os")
     for _ in range(2):
-        result = python(["-c", code, str(tmp_path)])
+        result = python(["-m", "tracers", "sitecustomize", "--write", str(tmp_path)])
         assert result.returncode == 0, result.stderr
     text = target.read_text()
     assert text.startswith("import os\n") and text.count("tracers.importhook.install()") == 1

@@ -12,7 +12,7 @@ python -m tracers run [--backend NAME | --off] [--strict] (SCRIPT | -m MODULE) [
        python -m tracers show FILE_OR_MODULE [--on | --off] [--diff]
        python -m tracers list (FILE_OR_MODULE | --pid PID)
        python -m tracers doctor
-       python -m tracers sitecustomize [--write]"""
+       python -m tracers sitecustomize [--write [DIR]]"""
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -56,8 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     doctor.set_defaults(command=_doctor)
 
     snippet = commands.add_parser("sitecustomize", help="print (or --write) the lines that activate the hook")
-    snippet.add_argument("--write", action="store_true",
-                         help="append them to sitecustomize.py in this interpreter's site-packages")
+    snippet.add_argument("--write", nargs="?", const="", metavar="DIR",
+                         help="append them to DIR/sitecustomize.py (default DIR: this interpreter's site-packages)")
     snippet.set_defaults(command=_sitecustomize)
     return parser
 

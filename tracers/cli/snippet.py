@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 import sysconfig
+from typing import Optional
 
 SNIPPET = """\
 # tracers: rewrite probe() statements at import (mode from the TRACERS variable)
@@ -12,12 +13,13 @@ tracers.importhook.install()
 """
 
 
-def sitecustomize(write: bool) -> int:
-    """Print the snippet, or append it to this interpreter's sitecustomize.py."""
-    if not write:
+def sitecustomize(write: Optional[str]) -> int:
+    """Print the snippet, or append it to ``sitecustomize.py`` in ``write``
+    (an empty string: this interpreter's site-packages)."""
+    if write is None:
         sys.stdout.write(SNIPPET)
         return 0
-    path = os.path.join(sysconfig.get_paths()["purelib"], "sitecustomize.py")
+    path = os.path.join(write or sysconfig.get_paths()["purelib"], "sitecustomize.py")
     existing = ""
     if os.path.exists(path):
         with open(path, encoding="utf-8") as file:
