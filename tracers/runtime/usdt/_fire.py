@@ -8,6 +8,7 @@ normalises every value (or raises, in strict mode).
 """
 from __future__ import annotations
 
+import builtins
 import ctypes
 from types import CodeType, FunctionType
 from typing import Any, Callable
@@ -84,7 +85,7 @@ def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool,
     if strict:
         return checked
     code = _fire_code([arg.type for arg in probe.args])
-    namespace = {"stub": stub, "checked": checked}
+    namespace = {"stub": stub, "checked": checked, "__builtins__": builtins}  # Python 3.9 needs them named
     fire: Callable[..., None] = FunctionType(code, namespace, "fire", (_MISSING,) * len(probe.args))
     return fire
 
