@@ -14,6 +14,29 @@ import pytest
 from tracers.importhook._transform import rewrite
 
 SOURCES = {
+    "sites that end their blocks": (
+        """
+        from tracers import probe
+
+        class Store:
+            def put(self, key, value):
+                self.data[key] = value
+                probe(P.put(key))  # site
+
+            def get(self, key):
+                try:
+                    value = self.data[key]
+                    probe(P.hit(key))  # site
+                except KeyError:
+                    value = None
+                    probe(P.miss(key))  # site
+                if value is None:
+                    value = 0
+                    probe(P.default(key))  # site
+                return value
+        """,
+        4,
+    ),
     "module and functions": (
         '''
         """Module."""
@@ -103,6 +126,8 @@ def _assert_same_code(actual: types.CodeType, expected: types.CodeType) -> None:
     for attribute in ("co_code", "co_names", "co_varnames", "co_freevars", "co_cellvars"):
         assert getattr(actual, attribute) == getattr(expected, attribute), (actual.co_name, attribute)
     assert list(dis.findlinestarts(actual)) == list(dis.findlinestarts(expected))
+    if hasattr(actual, "co_positions"):  # 3.11+: column ranges too, e.g. where a def ends
+        assert list(actual.co_positions()) == list(expected.co_positions()), (actual.co_name, "positions")
     assert len(actual.co_consts) == len(expected.co_consts)
     for mine, theirs in zip(actual.co_consts, expected.co_consts):
         if isinstance(theirs, types.CodeType):

@@ -300,6 +300,18 @@ def _is_future_import(stmt: ast.stmt) -> bool:
     return isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
 
 
+def _end_of_last_block(node: ast.AST) -> tuple[int, int] | None:
+    """Where the last statement of ``node``'s last block ends (blocks come in source order)."""
+    for field in reversed(node._fields):
+        value = getattr(node, field, None)
+        if isinstance(value, list) and value and isinstance(value[-1], (ast.stmt, *_BLOCK_HOLDERS)):
+            last = value[-1]
+            if getattr(last, "end_lineno", None) is None:  # match_case has no position of its own
+                return _end_of_last_block(last)
+            return last.end_lineno, last.end_col_offset
+    return None
+
+
 class _Rewriter:
     """Replace or delete probe sites, statement list by statement list."""
 
@@ -355,6 +367,10 @@ class _Rewriter:
         clone = copy.copy(node)
         for field, new in changed.items():
             setattr(clone, field, new)
+        end = _end_of_last_block(clone)
+        if end is not None and getattr(clone, "end_lineno", None) is not None:
+            # A deleted last statement no longer ends this one: end where blanking it would.
+            clone.end_lineno, clone.end_col_offset = end
         return clone
 
     def _guard(self, stmt: ast.stmt, shape: _Shape, scope: _Scope) -> ast.If:
