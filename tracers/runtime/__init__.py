@@ -36,7 +36,7 @@ def choose_auto() -> tuple[str, str]:
     machine = platform.machine().lower()
     machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(machine, machine)
     if sys.platform.startswith("linux") and machine in USDT_MACHINES:
-        return "usdt", f"Linux on {machine}: USDT probes that bpftrace, bcc, gdb and perf can attach to"
+        return "usdt", f"Linux on {machine}: USDT probes that bpftrace, bcc and gdb can attach to"
     return "noop", f"no USDT support for {sys.platform} on {machine}: probes are compiled in but never fire"
 
 
