@@ -10,7 +10,6 @@ or run the program with ``python -m tracers run``.
 """
 from __future__ import annotations
 
-import ast
 import sys
 import threading
 import warnings
@@ -19,7 +18,6 @@ from types import ModuleType, TracebackType
 from typing import Optional
 
 from ._finder import TracersFinder, TracersLoader
-from ._transform import rewrite, uses_probe
 
 __all__ = ["install", "uninstall", "installed", "TracersFinder", "TracersLoader"]
 
@@ -115,6 +113,10 @@ def _fires_probes(module: ModuleType, tracers: ModuleType) -> bool:
     source = _source_of(module)
     if source is None:
         return True
+    import ast  # parsing is needed only here, not at every start-up
+
+    from ._transform import rewrite, uses_probe
+
     if not uses_probe(source):
         return False
     try:
