@@ -5,6 +5,8 @@ import os
 import sys
 import threading
 import warnings
+from types import FrameType
+from typing import Optional
 
 from . import _config
 from ._errors import ProbeArgumentError
@@ -37,10 +39,18 @@ def warn(message: str) -> None:
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
+def user_frame(frame: Optional[FrameType]) -> Optional[FrameType]:
+    """The first frame, from ``frame`` outwards, whose code is not tracers' own."""
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    return frame
+
+
 def _user_stacklevel() -> int:
     """The stack level of the first caller outside tracers, for the warning's location."""
     level, frame = 1, sys._getframe(1)
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    target = user_frame(frame)
+    while frame is not target and frame.f_back is not None:
         frame = frame.f_back
         level += 1
     return level

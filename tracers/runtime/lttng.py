@@ -121,7 +121,6 @@ AGENT_DIRS: tuple[str, ...] = (
 #: What ``logging`` level the events carry (``lttng enable-event --loglevel``).
 LEVEL = logging.DEBUG
 EVENT_PREFIX = "tracers."
-_OWN_MODULES = __name__.split(".")[0] + "."
 
 _INSTALL = {
     "debian": ("apt-get install python3-lttngust", "apt-get install liblttng-ust-python-agent{major}"),
@@ -290,15 +289,12 @@ def _firer(tracepoint: Callable[..., None], label: str, logger: str,
     get_ident = threading.get_ident
     current_thread = threading.current_thread
     getframe = sys._getframe
-    own = _OWN_MODULES
 
     def fire(*args: Any) -> None:
         values = normalise(args)  # a bad value raises here, and the caller reports it
         try:
             # the function and line that fired: the first caller outside tracers
-            frame: Any = getframe(1)
-            while frame is not None and frame.f_globals.get("__name__", "").startswith(own):
-                frame = frame.f_back
+            frame = _report.user_frame(getframe(1))
             if frame is None:
                 function, line = b"", 0
             else:
