@@ -305,10 +305,11 @@ def _end_of_last_block(node: ast.AST) -> tuple[int, int] | None:
     for field in reversed(node._fields):
         value = getattr(node, field, None)
         if isinstance(value, list) and value and isinstance(value[-1], (ast.stmt, *_BLOCK_HOLDERS)):
-            last = value[-1]
-            if getattr(last, "end_lineno", None) is None:  # match_case has no position of its own
+            last: ast.AST = value[-1]
+            end_lineno, end_col_offset = getattr(last, "end_lineno", None), getattr(last, "end_col_offset", None)
+            if end_lineno is None or end_col_offset is None:  # match_case has no position of its own
                 return _end_of_last_block(last)
-            return last.end_lineno, last.end_col_offset
+            return end_lineno, end_col_offset
     return None
 
 
@@ -370,7 +371,8 @@ class _Rewriter:
         end = _end_of_last_block(clone)
         if end is not None and getattr(clone, "end_lineno", None) is not None:
             # A deleted last statement no longer ends this one: end where blanking it would.
-            clone.end_lineno, clone.end_col_offset = end
+            setattr(clone, "end_lineno", end[0])  # noqa: B010 - a generic node, typed without positions
+            setattr(clone, "end_col_offset", end[1])  # noqa: B010
         return clone
 
     def _guard(self, stmt: ast.stmt, shape: _Shape, scope: _Scope) -> ast.If:
