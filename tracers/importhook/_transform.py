@@ -305,7 +305,7 @@ def _end_of_last_block(node: ast.AST) -> tuple[int, int] | None:
     for field in reversed(node._fields):
         value = getattr(node, field, None)
         if isinstance(value, list) and value and isinstance(value[-1], (ast.stmt, *_BLOCK_HOLDERS)):
-            last: ast.AST = value[-1]
+            last = value[-1]
             end_lineno, end_col_offset = getattr(last, "end_lineno", None), getattr(last, "end_col_offset", None)
             if end_lineno is None or end_col_offset is None:  # match_case has no position of its own
                 return _end_of_last_block(last)
