@@ -300,9 +300,9 @@ def _is_future_import(stmt: ast.stmt) -> bool:
     return isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
 
 
-def _end_of_last_block(node: ast.AST) -> tuple[int, int] | None:
+def _end_of_last_block(node: object) -> tuple[int, int] | None:
     """Where the last statement of ``node``'s last block ends (blocks come in source order)."""
-    for field in reversed(node._fields):
+    for field in reversed(getattr(node, "_fields", ())):
         value = getattr(node, field, None)
         if isinstance(value, list) and value and isinstance(value[-1], (ast.stmt, *_BLOCK_HOLDERS)):
             last = value[-1]
