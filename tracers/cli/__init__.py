@@ -1,84 +1,93 @@
-"""Command line: ``python -m tracers run|show|list|doctor|sitecustomize``."""
+"""Command line: ``python -m tracers COMMAND``, one module per command.
+
+Each command's module (listed in COMMANDS) defines ``configure(parser)``,
+which adds its arguments, and ``main(options) -> int``, which runs it. Only
+the module of the command given is imported. ``run`` parses its own
+arguments, since everything after its target belongs to the program.
+"""
 from __future__ import annotations
 
 import argparse
+import importlib
+import os
 import sys
 from typing import Optional, Sequence
 
 from .._errors import ConfigError
+from .._version import __version__
 
-_USAGE = """\
-python -m tracers run [--backend NAME | --off] [--strict] (SCRIPT | -m MODULE) [ARGS...]
-       python -m tracers show FILE_OR_MODULE [--on | --off] [--diff]
-       python -m tracers list (FILE_OR_MODULE | --pid PID)
-       python -m tracers doctor
-       python -m tracers sitecustomize [--write [DIR]]"""
+#: command -> (its module in tracers.cli, one line of help)
+COMMANDS = {
+    "run": ("run", "run a script or module with the import hook (see: run --help)"),
+    "show": ("show", "print a module's source as tracers rewrites it"),
+    "list": ("listing", "list providers and probes, with a bpftrace line for each"),
+    "doctor": ("doctor", "report the platform, backends, tracer tools and runtime directory"),
+    "sitecustomize": ("snippet", "print (or --write) the lines that activate the hook"),
+}
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # nothing found, or a target could not be imported
+EXIT_USAGE = 2  # bad option, no such file or module, invalid TRACERS
+EXIT_PIPE = 141  # standard output was closed early; 128 + SIGPIPE, as a shell reports a program it ended
+
+EXIT_STATUS = """\
+exit status:
+  0    success
+  1    nothing found, or a module could not be imported (run: the program's own status)
+  2    usage error: unknown option, no such file or module, invalid TRACERS
+  141  standard output closed early (... | head): output stops quietly"""
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point; returns the process exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] == "run":
-        from .run import run  # argv after the target belongs to the program: parsed by hand
+    if args[:1] == ["run"]:
+        from .run import run  # the program's output is the program's: not guarded below
         return run(args[1:])
-    parser = _parser()
-    options = parser.parse_args(args)
     try:
-        return int(options.command(options) or 0)
+        try:
+            return _dispatch(args)
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader has gone (| head): drop what is still buffered, without a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_PIPE
+
+
+def _dispatch(args: list[str]) -> int:
+    parser = _parser(args[0] if args else None)
+    options = parser.parse_args(args)
+    if options.main is None:  # `run` after "--": it parses its own arguments, so it must come first
+        parser.error(f"start with the command: {parser.prog} {options.command} ...")
+    try:
+        return int(options.main(options))
     except ConfigError as error:
         print(f"tracers: {error}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m tracers", usage=_USAGE,
-                                     description="Typed probes that compile away when tracing is off.")
-    commands = parser.add_subparsers(metavar="COMMAND", required=True)
-    commands.add_parser("run", help="run a script or module with the import hook (see usage)")
-
-    show = commands.add_parser("show", help="print a module's source as tracers rewrites it")
-    show.add_argument("target", metavar="FILE_OR_MODULE")
-    mode = show.add_mutually_exclusive_group()
-    mode.add_argument("--on", dest="enabled", action="store_const", const=True,
-                      help="rewrite as with tracing on (default: the TRACERS setting)")
-    mode.add_argument("--off", dest="enabled", action="store_const", const=False,
-                      help="rewrite as with tracing off")
-    show.add_argument("--diff", action="store_true", help="print a unified diff against the original")
-    show.set_defaults(command=_show)
-
-    listing = commands.add_parser("list", help="list providers and probes, with a bpftrace line for each")
-    source = listing.add_mutually_exclusive_group(required=True)
-    source.add_argument("target", nargs="?", metavar="FILE_OR_MODULE", help="a file or module defining providers")
-    source.add_argument("--pid", type=int, help="a running process with tracing on")
-    listing.set_defaults(command=_list)
-
-    doctor = commands.add_parser("doctor", help="report the platform, backends, tracer tools and runtime directory")
-    doctor.set_defaults(command=_doctor)
-
-    snippet = commands.add_parser("sitecustomize", help="print (or --write) the lines that activate the hook")
-    snippet.add_argument("--write", nargs="?", const="", metavar="DIR",
-                         help="append them to DIR/sitecustomize.py (default DIR: this interpreter's site-packages)")
-    snippet.set_defaults(command=_sitecustomize)
+def _parser(command: Optional[str]) -> argparse.ArgumentParser:
+    """The parser, with the arguments of ``command`` only (its module is the only one imported)."""
+    prog = _prog()
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Typed probes that compile away when tracing is off.",
+        epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"tracers {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, prog=prog)
+    for name, (module_name, help_text) in COMMANDS.items():
+        sub = commands.add_parser(name, help=help_text, description=help_text,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub.set_defaults(main=None)
+        if name == command and name != "run":
+            module = importlib.import_module(f"{__name__}.{module_name}")
+            module.configure(sub)
+            sub.set_defaults(main=module.main)
     return parser
 
 
-def _show(options: argparse.Namespace) -> int:
-    from .show import show
-    return show(options.target, options.enabled, options.diff)
-
-
-def _list(options: argparse.Namespace) -> int:
-    from .listing import list_target
-    return list_target(options.target, options.pid)
-
-
-def _doctor(options: argparse.Namespace) -> int:
-    from .doctor import doctor
-    return doctor()
-
-
-def _sitecustomize(options: argparse.Namespace) -> int:
-    from .snippet import sitecustomize
-    return sitecustomize(options.write)
-
-
+def _prog() -> str:
+    """``tracers`` when started by the console script, else ``python -m tracers``."""
+    return "tracers" if os.path.basename(sys.argv[0]) == "tracers" else "python -m tracers"

@@ -1,10 +1,19 @@
-"""``python -m tracers doctor``: what tracing can do on this machine, and why."""
+"""``python -m tracers doctor``: what tracing can do on this machine, and why.
+
+The report is a list of facts. Each fact is a small function that gathers
+JSON-ready data, and one that words that data as lines of text; ``--json``
+prints the data of all facts as one object, the default prints the text.
+Adding a fact is writing those two functions and adding one entry to FACTS.
+"""
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
 import shutil
 import sys
+from typing import Any, Callable, NamedTuple, Optional
 
 from .. import _config, __version__
 from .._errors import BackendError, ConfigError
@@ -19,44 +28,138 @@ TOOLS = (
     ("readelf", ("readelf",), "apt-get install binutils"),
 )
 TRACEFS = ("/sys/kernel/tracing", "/sys/kernel/debug/tracing")
+MOUNT_TRACEFS = "mount -t tracefs nodev /sys/kernel/tracing"
+
+Data = Any  # what json.dumps accepts
 
 
-def doctor() -> int:
-    """Print the platform, the mode, the backend ``auto`` picks, tools, tracefs and the runtime directory."""
-    print(f"tracers {__version__} on Python {platform.python_version()} ({sys.executable})")
-    print(f"platform: {sys.platform} {platform.machine()}, kernel {platform.release()}")
-    try:
-        mode = _config.current()
-        state = f"on, backend {mode.backend}" if mode.enabled else "off"
-        print(f"mode: {state} (TRACERS={os.environ.get('TRACERS', '')!r})")
-    except ConfigError as error:
-        print(f"mode: invalid: {error}")
-    name, reason = choose_auto()
-    print(f"auto backend: {name}: {reason}")
-    print("tools:")
-    for label, commands, install in TOOLS:
-        found = next((shutil.which(c) for c in commands if shutil.which(c)), None)
-        print(f"  {label:12} {found if found else 'missing (' + install + ')'}")
-    mounted = [path for path in TRACEFS if os.path.ismount(path)]
-    print(f"tracefs: {'mounted at ' + mounted[0] if mounted else 'not mounted (mount -t tracefs nodev /sys/kernel/tracing)'}")
-    print(f"runtime directory: {_runtime_dir_status()}")
-    print(f"lttng python agent: {_lttng_agent_status()}")
+class Fact(NamedTuple):
+    key: str  # its key in the --json object
+    gather: Callable[[], Data]
+    text: Callable[[Data], list[str]]  # the lines of the text report
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the facts as one JSON object")
+    parser.epilog = "exit status: 0 (the report says what is missing)."
+
+
+def main(options: argparse.Namespace) -> int:
+    return doctor(options.json)
+
+
+def doctor(as_json: bool = False) -> int:
+    """Print the facts as text (or as JSON)."""
+    facts = gather()
+    if as_json:
+        json.dump(facts, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for fact in FACTS:
+            for line in fact.text(facts[fact.key]):
+                print(line)
     return 0
 
 
-def _lttng_agent_status() -> str:
-    from ..runtime import lttng
-
-    found = lttng.find_agent_dir()
-    return f"found in {found}" if found else f"missing ({lttng.install_hint(0)})"
+def gather() -> dict[str, Data]:
+    """Every fact's data, by key, in report order."""
+    return {fact.key: fact.gather() for fact in FACTS}
 
 
-def _runtime_dir_status() -> str:
+def _tracers() -> Data:
+    return {"version": __version__, "python": platform.python_version(), "executable": sys.executable}
+
+
+def _tracers_text(data: Data) -> list[str]:
+    return [f"tracers {data['version']} on Python {data['python']} ({data['executable']})"]
+
+
+def _platform() -> Data:
+    return {"system": sys.platform, "machine": platform.machine(), "kernel": platform.release()}
+
+
+def _platform_text(data: Data) -> list[str]:
+    return [f"platform: {data['system']} {data['machine']}, kernel {data['kernel']}"]
+
+
+def _mode() -> Data:
+    value = os.environ.get(_config.ENV_MODE)
+    try:
+        mode = _config.current()
+    except ConfigError as error:
+        return {"TRACERS": value, "valid": False, "enabled": None, "backend": None, "error": str(error)}
+    return {"TRACERS": value, "valid": True, "enabled": mode.enabled, "backend": mode.backend, "error": None}
+
+
+def _mode_text(data: Data) -> list[str]:
+    if not data["valid"]:
+        return [f"mode: invalid: {data['error']}"]
+    state = f"on, backend {data['backend']}" if data["enabled"] else "off"
+    return [f"mode: {state} (TRACERS={data['TRACERS'] or ''!r})"]
+
+
+def _auto_backend() -> Data:
+    name, reason = choose_auto()
+    return {"name": name, "reason": reason}
+
+
+def _auto_backend_text(data: Data) -> list[str]:
+    return [f"auto backend: {data['name']}: {data['reason']}"]
+
+
+def _tools() -> Data:
+    return {label: {"path": next((shutil.which(c) for c in commands if shutil.which(c)), None), "install": install}
+            for label, commands, install in TOOLS}
+
+
+def _tools_text(data: Data) -> list[str]:
+    return ["tools:"] + [f"  {label:12} {tool['path'] or 'missing (' + tool['install'] + ')'}"
+                         for label, tool in data.items()]
+
+
+def _tracefs() -> Data:
+    mounted: Optional[str] = next((path for path in TRACEFS if os.path.ismount(path)), None)
+    return {"mounted": mounted is not None, "path": mounted, "fix": None if mounted else MOUNT_TRACEFS}
+
+
+def _tracefs_text(data: Data) -> list[str]:
+    return [f"tracefs: mounted at {data['path']}" if data["mounted"] else f"tracefs: not mounted ({data['fix']})"]
+
+
+def _runtime_directory() -> Data:
     from ..runtime.usdt import _rundir
 
     path = _rundir.runtime_dir()
     try:
         _rundir.ensure_private(path)
     except BackendError as problem:
-        return f"{path}: unusable: {problem}"
-    return f"{path}: usable (private, writable)"
+        return {"path": path, "usable": False, "problem": str(problem)}
+    return {"path": path, "usable": True, "problem": None}
+
+
+def _runtime_directory_text(data: Data) -> list[str]:
+    state = "usable (private, writable)" if data["usable"] else f"unusable: {data['problem']}"
+    return [f"runtime directory: {data['path']}: {state}"]
+
+
+def _lttng_agent() -> Data:
+    from ..runtime import lttng
+
+    found = lttng.find_agent_dir()
+    return {"path": found, "install": None if found else lttng.install_hint(0)}
+
+
+def _lttng_agent_text(data: Data) -> list[str]:
+    return [f"lttng python agent: {'found in ' + data['path'] if data['path'] else 'missing (' + data['install'] + ')'}"]
+
+
+FACTS = (
+    Fact("tracers", _tracers, _tracers_text),
+    Fact("platform", _platform, _platform_text),
+    Fact("mode", _mode, _mode_text),
+    Fact("auto_backend", _auto_backend, _auto_backend_text),
+    Fact("tools", _tools, _tools_text),
+    Fact("tracefs", _tracefs, _tracefs_text),
+    Fact("runtime_directory", _runtime_directory, _runtime_directory_text),
+    Fact("lttng_agent", _lttng_agent, _lttng_agent_text),
+)

@@ -1,44 +1,56 @@
-"""``python -m tracers list``: providers, probes and ready-made bpftrace lines."""
+"""``python -m tracers list``: providers, probes and ready-made bpftrace lines.
+
+A file or module is imported with tracing off, so no backend is loaded; a
+package also imports each of its submodules.  ``--pid`` reads what a running
+process has loaded.  Text and ``--json`` describe the same providers, in the
+same shape for both sources.
+"""
 from __future__ import annotations
 
+import argparse
+import contextlib
 import importlib
-import importlib.util
 import json
 import os
+import pkgutil
 import re
 import sys
-from typing import Iterator, Optional
+from types import ModuleType
+from typing import Any, Iterator, Optional, Sequence
 
 from .._docs import BPFTRACE_MAX_ARGS, bpftrace_program
 from .._spec import ProviderSpec, provider_from_dict
+from . import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from ._target import Target, TargetError, describe_failure, import_target, resolve
 
-_OBJECT = re.compile(r"/tracers-\d+-\d+-[A-Za-z0-9_]+-\d+\.so$")
+EPILOG = """\
+A package lists the providers of every submodule (each is imported; __main__
+modules are not, as importing them would run the program). A submodule that
+fails to import is named on one line and skipped.
 
-
-def list_target(target: Optional[str], pid: Optional[int]) -> int:
-    if pid is not None:
-        found = list(_providers_of_process(pid))
-        if not found:
-            print(f"tracers list: process {pid} has no tracers probe objects loaded "
-                  f"(is it running with tracing on, TRACERS=usdt or auto?)", file=sys.stderr)
-            return 1
-        for spec, path in found:
-            _print(spec, path, pid)
-        return 0
-    assert target is not None
-    specs = _providers_of_module(target)
-    if specs is None:
-        print(f"tracers list: {target!r} is neither a file nor an importable module", file=sys.stderr)
-        return 2
-    if not specs:
-        print(f"tracers list: {target} defines no @tracer providers", file=sys.stderr)
-        return 1
-    for spec in specs:
-        _print(spec, None, None)
-    return 0
+exit status: 0 providers listed; 1 none found, or a module could not be
+imported (the rest is still listed); 2 no such file, package or module."""
 
 
-def _print(spec: ProviderSpec, path: Optional[str], pid: Optional[int]) -> None:
+def configure(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("target", nargs="?", metavar="FILE_OR_MODULE",
+                        help="a .py file (inside a package or not), a package directory or a dotted module name")
+    source.add_argument("--pid", type=int, help="a running process with tracing on")
+    parser.add_argument("--json", action="store_true",
+                        help='print {"providers": [...]}: name, class, module, object, probes with their arguments')
+    parser.epilog = EPILOG
+
+
+def main(options: argparse.Namespace) -> int:
+    if options.pid is not None:
+        return _list_process(options.pid, options.json)
+    return _list_modules(options.target, options.json)
+
+
+# ---------------------------------------------------------------- output, shared by both sources
+
+def _print_text(spec: ProviderSpec, path: Optional[str], pid: Optional[int]) -> None:
     print(f"provider {spec.name}  ({spec.qualname} in {spec.module})")
     if path:
         print(f"  object: {path}")
@@ -49,6 +61,40 @@ def _print(spec: ProviderSpec, path: Optional[str], pid: Optional[int]) -> None:
         if len(probe.args) > BPFTRACE_MAX_ARGS:
             print(f"    (bpftrace shows the first {BPFTRACE_MAX_ARGS} arguments; "
                   f"gdb reads all: break -probe-stap {spec.name}:{probe.name}, print $_probe_argN)")
+
+
+def provider_json(spec: ProviderSpec, path: Optional[str]) -> dict[str, Any]:
+    """One provider as ``--json`` shows it; ``object`` is the loaded USDT object, if any."""
+    return {
+        "provider": spec.name, "class": spec.qualname, "module": spec.module, "object": path,
+        "probes": [{"name": probe.name, "file": probe.filename, "line": probe.lineno,
+                    "args": [{"name": arg.name, "type": arg.type.display} for arg in probe.args]}
+                   for probe in spec.probes],
+    }
+
+
+def _print_json(found: Sequence[tuple[ProviderSpec, Optional[str]]]) -> None:
+    json.dump({"providers": [provider_json(spec, path) for spec, path in found]}, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+# ---------------------------------------------------------------- a running process
+
+_OBJECT = re.compile(r"/tracers-\d+-\d+-[A-Za-z0-9_]+-\d+\.so$")
+
+
+def _list_process(pid: int, as_json: bool) -> int:
+    found = list(_providers_of_process(pid))
+    if as_json:
+        _print_json(found)
+    else:
+        for spec, path in found:
+            _print_text(spec, path, pid)
+    if not found:
+        print(f"tracers list: process {pid} has no tracers probe objects loaded "
+              f"(is it running with tracing on, TRACERS=usdt or auto?)", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def _providers_of_process(pid: int) -> Iterator[tuple[ProviderSpec, str]]:
@@ -73,26 +119,61 @@ def _providers_of_process(pid: int) -> Iterator[tuple[ProviderSpec, str]]:
         yield provider_from_dict(data["provider"]), path
 
 
-def _providers_of_module(target: str) -> Optional[list[ProviderSpec]]:
-    """Import the file or module (tracing off: nothing is loaded) and collect its providers."""
-    os.environ.pop("TRACERS", None)
-    if os.path.isfile(target):
-        directory = os.path.dirname(os.path.abspath(target))
-        sys.path.insert(0, directory)
-        spec = importlib.util.spec_from_file_location("__tracers_list__", target)
-        if spec is None or spec.loader is None:
-            return None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
+# ---------------------------------------------------------------- files, modules and packages
+
+def _list_modules(target: str, as_json: bool) -> int:
+    os.environ.pop("TRACERS", None)  # tracing off: providers are created, no backend is loaded
+    try:
+        found, failures = _providers_of_target(resolve(target))
+    except TargetError as problem:
+        print(f"tracers list: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    if as_json:
+        _print_json([(spec, None) for spec in found])
     else:
+        for spec in found:
+            _print_text(spec, None, None)
+    for failure in failures:
+        print(f"tracers list: cannot import {failure}", file=sys.stderr)
+    if not found and not failures:
+        print(f"tracers list: {target} defines no @tracer providers", file=sys.stderr)
+    return EXIT_OK if found and not failures else EXIT_FAILED
+
+
+def _providers_of_target(target: Target) -> tuple[list[ProviderSpec], list[str]]:
+    """The providers the target's modules hold, and one line per module that failed to import."""
+    found: list[ProviderSpec] = []
+    failures: list[str] = []
+    with contextlib.redirect_stdout(sys.stderr):  # what a module prints on import is not part of the listing
         try:
-            module = importlib.import_module(target)
-        except ImportError:
-            return None
-    found = []
-    for value in vars(module).values():
+            module = import_target(target)
+        except TargetError:
+            raise
+        except (Exception, SystemExit) as error:
+            return found, [describe_failure(target.module, error)]
+        _collect(module, found)
+        if target.is_package:
+            _collect_submodules(module, found, failures)
+    return found, failures
+
+
+def _collect_submodules(package: ModuleType, found: list[ProviderSpec], failures: list[str]) -> None:
+    for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+        if info.name.rpartition(".")[2] == "__main__":
+            continue
+        try:
+            module = importlib.import_module(info.name)
+        except (Exception, SystemExit) as error:
+            failures.append(describe_failure(info.name, error))
+            continue
+        _collect(module, found)
+        if info.ispkg:
+            _collect_submodules(module, found, failures)
+
+
+def _collect(module: ModuleType, found: list[ProviderSpec]) -> None:
+    """Add the providers declared or imported at the module's top level, each once."""
+    for value in list(vars(module).values()):
         provider = getattr(value, "__tracers_provider__", None)
         if isinstance(value, type) and isinstance(provider, ProviderSpec) and provider not in found:
             found.append(provider)
-    return found

@@ -1,9 +1,9 @@
 """``python -m tracers show``: the source that really runs, for one mode."""
 from __future__ import annotations
 
+import argparse
 import ast
 import difflib
-import importlib.util
 import os
 import sys
 import traceback
@@ -11,6 +11,7 @@ from typing import Optional
 
 from .. import _config
 from ..importhook._compile import parse_and_rewrite
+from ._target import TargetError, resolve
 
 
 def show(target: str, enabled: Optional[bool], diff: bool) -> int:
@@ -43,13 +44,27 @@ def show(target: str, enabled: Optional[bool], diff: bool) -> int:
 
 
 def _source_path(target: str) -> Optional[str]:
+    """The source file a target names: a file as given, a package's __init__.py, or a module's file."""
     if os.path.isfile(target):
         return target
     try:
-        spec = importlib.util.find_spec(target)
-    except (ImportError, ValueError):
+        path = resolve(target).path
+    except TargetError:
         return None
-    origin = getattr(spec, "origin", None)
-    if origin and origin.endswith(".py") and os.path.isfile(origin):
-        return origin
-    return None
+    return path if path is not None and path.endswith(".py") and os.path.isfile(path) else None
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", metavar="FILE_OR_MODULE",
+                        help="a .py file, a package (its __init__.py) or a dotted module name")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--on", dest="enabled", action="store_const", const=True,
+                      help="rewrite as with tracing on (default: the TRACERS setting)")
+    mode.add_argument("--off", dest="enabled", action="store_const", const=False,
+                      help="rewrite as with tracing off")
+    parser.add_argument("--diff", action="store_true", help="print a unified diff against the original")
+    parser.epilog = "exit status: 0 shown; 1 the source has a syntax error; 2 no such file or module, invalid TRACERS."
+
+
+def main(options: argparse.Namespace) -> int:
+    return show(options.target, options.enabled, options.diff)

@@ -1,6 +1,7 @@
 """``python -m tracers sitecustomize``: activate the hook for every program."""
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import sysconfig
@@ -31,3 +32,12 @@ def sitecustomize(write: Optional[str]) -> int:
         file.write(("\n" if existing and not existing.endswith("\n") else "") + SNIPPET)
     print(f"tracers: appended the hook to {path}", file=sys.stderr)
     return 0
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--write", nargs="?", const="", metavar="DIR",
+                        help="append them to DIR/sitecustomize.py (default DIR: this interpreter's site-packages)")
+
+
+def main(options: argparse.Namespace) -> int:
+    return sitecustomize(options.write)
