@@ -1,4 +1,5 @@
 """python -m tracers doctor: platform, auto backend, tools, tracefs, runtime directory."""
+import json
 import os
 import platform
 import shutil
@@ -47,3 +48,40 @@ def test_reports_an_unusable_runtime_directory_and_a_bad_mode(python, tmp_path):
     assert result.returncode == 0, result.stderr
     assert f"runtime directory: {blocker / 'run'}: unusable: cannot create the runtime directory" in result.stdout
     assert "mode: invalid: TRACERS='bogus' is not a valid value" in result.stdout
+
+
+def test_json_holds_the_same_facts(python, tmp_path):
+    run_dir = tmp_path / "run"
+    env = {"TRACERS_RUNTIME_DIR": str(run_dir), "TRACERS": "usdt"}
+    result = python(["-m", "tracers", "doctor", "--json"], env=env)
+    assert result.returncode == 0, result.stderr
+    facts = json.loads(result.stdout)
+    assert list(facts) == ["tracers", "platform", "mode", "auto_backend", "tools", "tracefs",
+                           "runtime_directory", "lttng_agent"]
+    assert facts["tracers"]["executable"] == sys.executable
+    assert facts["tracers"]["python"] == platform.python_version()
+    assert facts["platform"] == {"system": sys.platform, "machine": platform.machine(), "kernel": platform.release()}
+    assert facts["mode"] == {"TRACERS": "usdt", "valid": True, "enabled": True, "backend": "usdt", "error": None}
+    for label, command in TOOLS.items():
+        assert facts["tools"][label]["path"] == shutil.which(command)
+    mounted = next((p for p in ("/sys/kernel/tracing", "/sys/kernel/debug/tracing") if os.path.ismount(p)), None)
+    assert facts["tracefs"]["mounted"] is (mounted is not None) and facts["tracefs"]["path"] == mounted
+    assert facts["runtime_directory"] == {"path": str(run_dir), "usable": True, "problem": None}
+
+    text = python(["-m", "tracers", "doctor"], env=env).stdout
+    assert f"auto backend: {facts['auto_backend']['name']}: {facts['auto_backend']['reason']}" in text.splitlines()
+
+
+def test_json_of_a_bad_mode_and_missing_tools(python, tmp_path):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    result = python(["-m", "tracers", "doctor", "--json"],
+                    env={"PATH": str(empty), "TRACERS": "bogus", "TRACERS_RUNTIME_DIR": str(tmp_path / "run")})
+    assert result.returncode == 0, result.stderr
+    facts = json.loads(result.stdout)
+    mode = facts["mode"]
+    assert (mode["TRACERS"], mode["valid"], mode["enabled"]) == ("bogus", False, None)
+    assert mode["error"].startswith("TRACERS='bogus' is not a valid value")
+    for label in TOOLS:
+        assert facts["tools"][label]["path"] is None
+        assert facts["tools"][label]["install"].startswith("apt-get install ")

@@ -172,8 +172,13 @@ def _collect_submodules(package: ModuleType, found: list[ProviderSpec], failures
 
 
 def _collect(module: ModuleType, found: list[ProviderSpec]) -> None:
-    """Add the providers declared or imported at the module's top level, each once."""
+    """Add the providers at the module's top level, each once: those it declares, then those it imports."""
+    providers = []
     for value in list(vars(module).values()):
         provider = getattr(value, "__tracers_provider__", None)
-        if isinstance(value, type) and isinstance(provider, ProviderSpec) and provider not in found:
+        if isinstance(value, type) and isinstance(provider, ProviderSpec):
+            providers.append(provider)
+    providers.sort(key=lambda provider: provider.module != module.__name__)  # stable: declared ones first
+    for provider in providers:
+        if provider not in found:
             found.append(provider)
