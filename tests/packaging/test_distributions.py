@@ -162,6 +162,9 @@ def test_the_console_script(installed: Installed) -> None:
     assert result.stdout == f"tracers {shown.stdout.strip()}\n"
     usage = run([str(installed.scripts / "tracers"), "list", "--help"], cwd=installed.work)
     assert usage.stdout.startswith("usage: tracers list "), usage.stdout
+    by_name = run([str(installed.scripts / "tracers"), "list", "shop.probes"], cwd=installed.work / "examples")
+    assert by_name.returncode == 0, by_name.stderr  # a module of the current directory, as python -m finds it
+    assert by_name.stdout.startswith("provider shop  (ShopProbes in shop.probes)\n")
 
 
 def test_the_examples_run(installed: Installed, tmp_path: Path) -> None:

@@ -39,6 +39,8 @@ def resolve(target: str) -> Target:
         if not target.endswith(".py"):
             raise TargetError(f"{target} is not a Python source file (.py)")
         return _from_file(target)
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # found as ``python -m`` finds it, however the command was started
     try:
         spec = importlib.util.find_spec(target)
     except (ImportError, ValueError):
