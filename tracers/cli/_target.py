@@ -52,19 +52,16 @@ def resolve(target: str) -> Target:
 
 
 def _from_file(path: str) -> Target:
-    """The dotted name of a source file: its own name, under each enclosing package."""
+    """The dotted name of a source file: its own name (none for ``__init__.py``) under each enclosing package."""
     path = os.path.abspath(path)
     directory, filename = os.path.split(path)
-    stem = filename[: -len(".py")]
-    is_package = stem == "__init__"
-    parts = [] if is_package else [stem]
-    if is_package:
+    is_package = filename == "__init__.py"
+    parts = [] if is_package else [filename[: -len(".py")]]
+    while os.path.isfile(os.path.join(directory, "__init__.py")) and os.path.basename(directory).isidentifier():
         parts.insert(0, os.path.basename(directory))
         directory = os.path.dirname(directory)
-    while os.path.isfile(os.path.join(directory, "__init__.py")) and \
-            os.path.basename(directory).isidentifier():
-        parts.insert(0, os.path.basename(directory))
-        directory = os.path.dirname(directory)
+    if not parts:
+        raise TargetError(f"{os.path.dirname(path)} is not a name Python can import; name one of its modules")
     return Target(".".join(parts), path, directory, is_package)
 
 
