@@ -56,8 +56,12 @@ def package_files() -> List[str]:
 
 def shipped_pth_files() -> List[str]:
     """.pth files the project ships (none today): each must reach site-packages through the wheel."""
-    return sorted(path.name for path in REPO.rglob("*.pth")
-                  if not set(path.relative_to(REPO).parts) & set(NOT_SHIPPED))
+    found = []
+    for path in REPO.rglob("*.pth"):
+        parts = path.relative_to(REPO).parts
+        if parts[0] not in NOT_SHIPPED and not any(p.startswith(".") or p == "site-packages" for p in parts):
+            found.append(path.name)
+    return sorted(found)
 
 
 class Dists(NamedTuple):
