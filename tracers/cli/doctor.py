@@ -26,6 +26,7 @@ TOOLS = (
     ("lttng", ("lttng",), "apt-get install lttng-tools python3-lttngust babeltrace2"),
     ("babeltrace2", ("babeltrace2",), "apt-get install babeltrace2"),
     ("readelf", ("readelf",), "apt-get install binutils"),
+    ("perf", ("perf",), "apt-get install linux-perf"),
 )
 TRACEFS = ("/sys/kernel/tracing", "/sys/kernel/debug/tracing")
 MOUNT_TRACEFS = "mount -t tracefs nodev /sys/kernel/tracing"
@@ -127,19 +128,24 @@ def _tracefs_text(data: Data) -> list[str]:
 
 
 def _runtime_directory() -> Data:
+    import warnings
+
     from ..runtime.usdt import _rundir
 
-    path = _rundir.runtime_dir()
-    try:
-        _rundir.ensure_private(path)
-    except BackendError as problem:
-        return {"path": path, "usable": False, "problem": str(problem)}
-    return {"path": path, "usable": True, "problem": None}
+    with warnings.catch_warnings(record=True) as warned:  # a skipped directory is part of the report
+        warnings.simplefilter("always")
+        try:
+            directory = _rundir.open_runtime_dir()
+        except BackendError as problem:
+            return {"path": _rundir.runtime_dir(), "usable": False, "problem": str(problem), "notes": []}
+    os.close(directory.fd)
+    return {"path": directory.path, "usable": True, "problem": None, "notes": [str(w.message) for w in warned]}
 
 
 def _runtime_directory_text(data: Data) -> list[str]:
-    state = "usable (private, writable)" if data["usable"] else f"unusable: {data['problem']}"
-    return [f"runtime directory: {data['path']}: {state}"]
+    state = ("usable (its whole path checked: private, writable only by root or you)" if data["usable"]
+             else f"unusable: {data['problem']}")
+    return [f"runtime directory: {data['path']}: {state}"] + [f"  {note}" for note in data["notes"]]
 
 
 def _lttng_agent() -> Data:

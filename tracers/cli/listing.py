@@ -13,13 +13,12 @@ import importlib
 import json
 import os
 import pkgutil
-import re
 import sys
 from types import ModuleType
 from typing import Any, Iterator, Optional, Sequence
 
-from .._docs import BPFTRACE_MAX_ARGS, bpftrace_program
-from .._spec import ProviderSpec, provider_from_dict
+from .._docs import expected_object_path, perf_commands, probe_commands
+from .._spec import ProviderSpec
 from . import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from ._target import Target, TargetError, describe_failure, import_target, resolve
 
@@ -51,72 +50,67 @@ def main(options: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- output, shared by both sources
 
 def _print_text(spec: ProviderSpec, path: Optional[str], pid: Optional[int]) -> None:
-    print(f"provider {spec.name}  ({spec.qualname} in {spec.module})")
+    origin = f"in process {pid}" if pid is not None else f"{spec.qualname} in {spec.module}"
+    print(f"provider {spec.name}  ({origin})")
     if path:
-        print(f"  object: {path}")
+        mapped = "mapped" if pid is not None else "what this user's processes map with TRACERS=usdt"
+        print(f"  object: {path}  ({mapped})")
+        print("  each bpftrace line traces every process that maps the object, later ones too; "
+              "add -p PID for one process")
     for probe in spec.probes:
         print(f"  {probe.signature}")
-        program = bpftrace_program(spec.name, probe, path or "*").replace("'", "'\\''")
-        print(f"    bpftrace -p {pid if pid is not None else 'PID'} -e '{program}'")
-        if len(probe.args) > BPFTRACE_MAX_ARGS:
-            print(f"    (bpftrace shows the first {BPFTRACE_MAX_ARGS} arguments; "
-                  f"gdb reads all: break -probe-stap {spec.name}:{probe.name}, print $_probe_argN)")
+        for line in probe_commands(spec.name, probe, path):
+            print(f"    {line}")
+    if path:
+        print("  perf:")
+        for line in perf_commands(spec.name, path):
+            print(f"    {line}")
 
 
-def provider_json(spec: ProviderSpec, path: Optional[str]) -> dict[str, Any]:
-    """One provider as ``--json`` shows it; ``object`` is the loaded USDT object, if any."""
+def provider_json(spec: ProviderSpec, path: Optional[str], pid: Optional[int] = None) -> dict[str, Any]:
+    """One provider as ``--json`` shows it: ``object`` is its USDT object (the one mapped, for
+    ``--pid``; the one this user's processes map, for a module); a process's object does not
+    know the declaring class, module or lines (null)."""
+    known = pid is None
     return {
-        "provider": spec.name, "class": spec.qualname, "module": spec.module, "object": path,
-        "probes": [{"name": probe.name, "file": probe.filename, "line": probe.lineno,
+        "provider": spec.name, "class": spec.qualname if known else None,
+        "module": spec.module if known else None, "object": path,
+        "pids": None if known else [pid],
+        "probes": [{"name": probe.name, "file": probe.filename if known else None,
+                    "line": probe.lineno if known else None,
                     "args": [{"name": arg.name, "type": arg.type.display} for arg in probe.args]}
                    for probe in spec.probes],
     }
 
 
-def _print_json(found: Sequence[tuple[ProviderSpec, Optional[str]]]) -> None:
-    json.dump({"providers": [provider_json(spec, path) for spec, path in found]}, sys.stdout, indent=2)
+def _print_json(found: Sequence[tuple[ProviderSpec, Optional[str]]], pid: Optional[int] = None) -> None:
+    json.dump({"providers": [provider_json(spec, path, pid) for spec, path in found]}, sys.stdout, indent=2)
     sys.stdout.write("\n")
 
 
 # ---------------------------------------------------------------- a running process
 
-_OBJECT = re.compile(r"/tracers-\d+-\d+-[A-Za-z0-9_]+-\d+\.so$")
-
-
 def _list_process(pid: int, as_json: bool) -> int:
-    found = list(_providers_of_process(pid))
+    from ..runtime.usdt._discover import ProcessUnreadable, objects_of_process
+
+    try:
+        objects, problems = objects_of_process(pid)
+    except ProcessUnreadable as problem:
+        print(f"tracers list: {problem}", file=sys.stderr)
+        return EXIT_FAILED
+    found = [(item.provider, item.path) for item in objects]
     if as_json:
-        _print_json(found)
+        _print_json(found, pid)
     else:
         for spec, path in found:
             _print_text(spec, path, pid)
+    for problem in problems:
+        print(f"tracers list: refused {problem}", file=sys.stderr)
     if not found:
         print(f"tracers list: process {pid} has no tracers probe objects loaded "
               f"(is it running with tracing on, TRACERS=usdt or auto?)", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
-
-
-def _providers_of_process(pid: int) -> Iterator[tuple[ProviderSpec, str]]:
-    try:
-        with open(f"/proc/{pid}/maps") as maps:
-            lines = maps.read().splitlines()
-    except OSError as problem:
-        print(f"tracers list: cannot read the mappings of process {pid}: {problem.strerror}", file=sys.stderr)
-        return
-    seen = set()
-    for line in lines:
-        fields = line.split(None, 5)
-        path = fields[5].strip() if len(fields) == 6 else ""
-        if not _OBJECT.search(path) or path in seen:
-            continue
-        seen.add(path)
-        try:
-            with open(path[: -len(".so")] + ".json") as file:
-                data = json.load(file)
-        except (OSError, ValueError):
-            continue
-        yield provider_from_dict(data["provider"]), path
 
 
 # ---------------------------------------------------------------- files, modules and packages
@@ -129,10 +123,10 @@ def _list_modules(target: str, as_json: bool) -> int:
         print(f"tracers list: {problem}", file=sys.stderr)
         return EXIT_USAGE
     if as_json:
-        _print_json([(spec, None) for spec in found])
+        _print_json([(spec, _expected_path(spec)) for spec in found])
     else:
         for spec in found:
-            _print_text(spec, None, None)
+            _print_text(spec, _expected_path(spec), None)
     for failure in failures:
         print(f"tracers list: cannot import {failure}", file=sys.stderr)
     if not found and not failures:
@@ -182,3 +176,10 @@ def _collect(module: ModuleType, found: list[ProviderSpec]) -> None:
     for provider in providers:
         if provider not in found:
             found.append(provider)
+
+
+def _expected_path(spec: ProviderSpec) -> Optional[str]:
+    try:
+        return expected_object_path(spec)
+    except Exception:  # a listing never fails for want of a path
+        return None

@@ -1,4 +1,14 @@
-"""USDT probes without a C library: see ``_backend``."""
-from ._backend import UsdtBackend, create
+"""USDT probes without a C library: see ``_backend``.
 
-__all__ = ["UsdtBackend", "create"]
+The backend (and ctypes) is imported only when a process binds its first
+provider; the pure parts (``_elf``, ``_describe``) are usable without it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+def create() -> Any:
+    from ._backend import create as make
+
+    return make()

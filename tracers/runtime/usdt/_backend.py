@@ -1,4 +1,4 @@
-"""The ``usdt`` backend: one ELF object per provider, written, loaded, traced.
+"""The ``usdt`` backend: one shared ELF object per provider, verified, loaded, traced.
 
 Each probe's gate is its semaphore, read in place with a ctypes integer: the
 kernel raises it while a tracer is attached, so attaching takes effect at the
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
-import json
+import os
 import threading
 from contextlib import contextmanager
 from functools import partial
@@ -16,11 +16,12 @@ from typing import Any, Iterator, Optional
 
 from ... import _report
 from ..._errors import BackendError
-from ..._spec import ProviderSpec, provider_to_dict
+from ..._spec import ProviderSpec
 from .._backend import ProbeBinding
-from . import _rundir
-from ._elf import ArgSlot, ProbeDef, build_shared_object, host_machine
-from ._fire import make_fire
+from . import _store
+from ._describe import describe, identity, probe_def
+from ._elf import BASE_SYMBOL, SharedObject, build_shared_object, host_machine
+from ._fire import make_fire, stub_prototype
 
 
 class LoadedProvider:
@@ -44,25 +45,64 @@ class UsdtBackend:
         self._lock = threading.Lock()
 
     def bind(self, provider: ProviderSpec, strict: bool) -> dict[str, ProbeBinding]:
-        shared = build_shared_object(provider.name, [_probe_def(p) for p in provider.probes], self.machine)
-        files = _rundir.object_files()
-        stem = files.new_stem(provider.name)
-        path = files.write(stem + ".so", shared.data)
-        files.write(stem + ".json", describe(provider, path))
+        """Any failure (writing, loading, finding symbols) is a BackendError: the caller warns once."""
         try:
-            library = ctypes.CDLL(path, mode=ctypes.RTLD_LOCAL)
-        except OSError as problem:
-            raise BackendError(f"cannot load the probe object {path}: {problem}") from problem
+            return self._bind(provider, strict)
+        except BackendError:
+            raise
+        except Exception as problem:
+            raise BackendError(f"cannot load the probes of provider {provider.name!r}: {problem!r}") from problem
+
+    def _bind(self, provider: ProviderSpec, strict: bool) -> dict[str, ProbeBinding]:
+        description = describe(provider)
+        name, build_id = identity(provider.name, description, self.machine)
+        shared = build_shared_object(provider.name, [probe_def(p) for p in provider.probes], self.machine,
+                                     build_id, description)
+        store = _store.object_store()
+        held = store.obtain(name, shared.data)
+        library, base = _load(held, shared)
+        store.sweep_once()
         with self._lock:
-            self.loaded.append(LoadedProvider(provider, path, library))
+            self.loaded.append(LoadedProvider(provider, held.path, library))
         with _collector_paused():  # thousands of new objects, none of them garbage
             bindings = {}
-            for probe in provider.probes:
-                stub = getattr(library, shared.function_symbols[probe.name])
-                gate = ctypes.c_uint16.in_dll(library, shared.semaphore_symbols[probe.name])
+            for probe, stub_at, semaphore_at in zip(provider.probes, shared.stubs, shared.semaphores):
+                stub = stub_prototype(probe)(base + stub_at)
+                gate = ctypes.c_uint16.from_address(base + semaphore_at)
                 report = partial(_report.fire_failed, f"{provider.name}:{probe.name}")
                 bindings[probe.name] = ProbeBinding(gate, make_fire(probe, stub, strict, report), reports_errors=True)
         return bindings
+
+
+def _load(held: _store.HeldObject, shared: SharedObject) -> tuple[ctypes.CDLL, int]:
+    """dlopen the verified file; return it and its load base, once the mapping is proven to be it.
+
+    No other user can rename anything on the file's path (the runtime
+    directory's check), so the path still names the file verified.  The
+    mapping is checked anyway, against the descriptor that holds the lock.
+    """
+    try:
+        library = ctypes.CDLL(held.path, mode=ctypes.RTLD_LOCAL)
+        base_symbol = ctypes.addressof(ctypes.c_char.in_dll(library, BASE_SYMBOL))
+    except (OSError, ValueError, AttributeError) as problem:
+        raise BackendError(f"cannot load the probe object {held.path}: {problem}") from problem
+    mapped = _mapping_of(base_symbol)
+    if mapped != (held.device, held.inode):
+        raise BackendError(f"the object mapped for {held.path} is not the file tracers verified; not using it")
+    return library, base_symbol - shared.base_symbol
+
+
+def _mapping_of(address: int) -> Optional[tuple[int, int]]:
+    """(device, inode) of the file mapped at ``address`` in this process."""
+    with open("/proc/self/maps", "rb") as maps:
+        for line in maps:
+            low, _, rest = line.partition(b"-")
+            high, _, rest = rest.partition(b" ")
+            if int(low, 16) <= address < int(high, 16):
+                fields = rest.split(None, 4)
+                major, minor = fields[2].split(b":")
+                return os.makedev(int(major, 16), int(minor, 16)), int(fields[3])
+    return None
 
 
 @contextmanager
@@ -78,14 +118,10 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _probe_def(probe: Any) -> ProbeDef:
-    return ProbeDef(probe.name, tuple(ArgSlot(a.type.size, a.type.signed) for a in probe.args))
-
-
-def describe(provider: ProviderSpec, path: str) -> bytes:
-    """The JSON written beside the object, read by ``python -m tracers list --pid``."""
-    return json.dumps({"object": path, "provider": provider_to_dict(provider)}, separators=(",", ":")).encode()
-
-
 def create() -> UsdtBackend:
     return UsdtBackend()
+
+
+def loaded_objects(backend: Any) -> list[str]:
+    """The object paths a usdt backend has loaded (for tests and tools)."""
+    return [item.path for item in backend.loaded]

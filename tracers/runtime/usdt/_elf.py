@@ -1,6 +1,6 @@
 """Build, in memory, a tiny ELF shared object that carries USDT probes.
 
-Tracers (bpftrace, bcc, gdb, SystemTap) find USDT probes in the
+Tracers (bpftrace, bcc, gdb, perf, SystemTap) find USDT probes in the
 ``.note.stapsdt`` notes of files mapped into a process.  Python code has no
 such notes, so we write a shared object with one ``nop; ret`` stub per probe
 and one 16-bit semaphore per probe, describe them in stapsdt notes, and let
@@ -11,86 +11,78 @@ attached, so callers can skip the call entirely when nobody listens.
 The layout keeps every virtual address equal to its file offset:
 
 =============  ==========================================================
-R+X PT_LOAD    ELF header, program headers, ``.hash``, ``.dynsym``,
-               ``.dynstr``, ``.text`` (stubs), ``.stapsdt.base``
+R+X PT_LOAD    ELF header, program headers, ``.note.gnu.build-id``,
+               ``.hash``, ``.dynsym``, ``.dynstr``, ``.text`` (stubs),
+               ``.stapsdt.base``
 R+W PT_LOAD    on a fresh page: ``.dynamic``, ``.probes`` (semaphores)
-not loaded     ``.note.stapsdt``, ``.shstrtab``, section headers
+not loaded     ``.note.stapsdt``, ``.tracers.provider`` (the provider's
+               description, for ``tracers list`` and ``tracers trace``),
+               ``.shstrtab``, section headers
 =============  ==========================================================
 
 Section headers are listed in that order on purpose: bcc and bpftrace look
 for ``.probes`` only after the first executable section, and for the notes
 only after ``.probes``.
 
+Only one dynamic symbol is exported, ``tracers_base`` (the address of
+``.stapsdt.base``): the loader finds every stub and semaphore from it by
+offset, so a provider of ten thousand probes costs one symbol lookup, not
+twenty thousand.  The GNU build-id lets ``perf buildid-cache`` and
+``perf probe`` take the object.
+
 This module is pure: specs in, bytes out.
 """
 from __future__ import annotations
 
-import platform
-import re
+import os
 import struct
 import sys
-from collections import Counter
-from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 __all__ = [
     "MAX_ARGS",
+    "BASE_SYMBOL",
     "ArgSlot",
     "ProbeDef",
     "SharedObject",
     "build_shared_object",
     "host_machine",
+    "is_identifier",
 ]
 
 #: Most arguments a USDT probe may have (the limit of bcc, bpftrace and libbpf).
 MAX_ARGS = 12
+#: The one exported symbol: the address of ``.stapsdt.base``.
+BASE_SYMBOL = "tracers_base"
+#: Bytes of the GNU build-id note's descriptor.
+BUILD_ID_SIZE = 20
 
-_FUNCTION_PREFIX = "tracers_probe_"
-_SEMAPHORE_PREFIX = "tracers_semaphore_"
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-
-
-@dataclass(frozen=True)
-class ArgSlot:
+class ArgSlot(NamedTuple):
     """One probe argument as the tracer sees it: an integer of ``size`` bytes."""
 
     size: int
     signed: bool
 
-    def __post_init__(self) -> None:
-        if self.size not in (1, 2, 4, 8):
-            raise ValueError(f"argument size must be 1, 2, 4 or 8 bytes, not {self.size!r}")
 
-
-@dataclass(frozen=True)
-class ProbeDef:
+class ProbeDef(NamedTuple):
     """A probe: its name (a C identifier) and its argument slots."""
 
     name: str
     args: tuple[ArgSlot, ...]
 
-    def __post_init__(self) -> None:
-        _check_identifier("probe name", self.name)
-        if len(self.args) > MAX_ARGS:
-            raise ValueError(
-                f"probe {self.name!r} has {len(self.args)} arguments; "
-                f"USDT probes support at most {MAX_ARGS}"
-            )
 
-
-@dataclass(frozen=True)
-class SharedObject:
-    """The ELF image plus what the loader needs to find each probe in it."""
+class SharedObject(NamedTuple):
+    """The ELF image plus the addresses the loader needs, relative to the load base."""
 
     data: bytes
-    function_symbols: dict[str, str]
-    semaphore_symbols: dict[str, str]
-    arg_strings: dict[str, str]
+    base_symbol: int  # address of BASE_SYMBOL
+    stubs: tuple[int, ...]  # address of each probe's stub, in the order given
+    semaphores: tuple[int, ...]  # address of each probe's semaphore
+    arg_strings: tuple[str, ...]  # each probe's argument string, as in its note
 
 
-@dataclass(frozen=True)
-class _Arch:
+class _Arch(NamedTuple):
     e_machine: int
     stub: bytes  # nop, then ret: the probe address is the nop
     page_size: int  # largest page size the kernel may use, so segments never share a page
@@ -127,14 +119,34 @@ def host_machine() -> Optional[str]:
     A 32-bit interpreter on a 64-bit kernel reports a 64-bit machine but
     cannot load a 64-bit object, hence the pointer-size check.
     """
-    if struct.calcsize("P") != 8 or sys.byteorder != "little":
+    if struct.calcsize("P") != 8 or sys.byteorder != "little" or not hasattr(os, "uname"):
         return None
-    return _MACHINE_NAMES.get(platform.machine().lower())
+    return _MACHINE_NAMES.get(os.uname().machine.lower())
+
+
+_IDENTIFIER_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_IDENTIFIER_CHARS = _IDENTIFIER_START | frozenset("0123456789")
+
+
+def is_identifier(value: object) -> bool:
+    """Whether ``value`` is a C identifier (ASCII letters, digits, ``_``, not starting with a digit)."""
+    return (isinstance(value, str) and value != "" and value[0] in _IDENTIFIER_START
+            and all(char in _IDENTIFIER_CHARS for char in value))
 
 
 def _check_identifier(what: str, value: str) -> None:
-    if not isinstance(value, str) or not _IDENTIFIER.match(value):
+    if not is_identifier(value):
         raise ValueError(f"{what} must be a C identifier (ASCII letters, digits, _), not {value!r}")
+
+
+def _check_probe(probe: ProbeDef) -> None:
+    _check_identifier("probe name", probe.name)
+    if len(probe.args) > MAX_ARGS:
+        raise ValueError(f"probe {probe.name!r} has {len(probe.args)} argument slots; "
+                         f"USDT probes support at most {MAX_ARGS}")
+    for slot in probe.args:
+        if slot.size not in (1, 2, 4, 8):
+            raise ValueError(f"argument size must be 1, 2, 4 or 8 bytes, not {slot.size!r}")
 
 
 def _arg_string(args: Sequence[ArgSlot], arch: _Arch) -> str:
@@ -147,13 +159,14 @@ def _arg_string(args: Sequence[ArgSlot], arch: _Arch) -> str:
 # ---------------------------------------------------------------- ELF constants
 
 _ET_DYN = 3
-_PT_LOAD, _PT_DYNAMIC, _PT_GNU_STACK = 1, 2, 0x6474E551
+_PT_LOAD, _PT_DYNAMIC, _PT_NOTE, _PT_GNU_STACK = 1, 2, 4, 0x6474E551
 _PF_X, _PF_W, _PF_R = 1, 2, 4
 _SHT_PROGBITS, _SHT_STRTAB, _SHT_HASH, _SHT_DYNAMIC, _SHT_NOTE, _SHT_DYNSYM = 1, 3, 5, 6, 7, 11
 _SHF_WRITE, _SHF_ALLOC, _SHF_EXECINSTR = 1, 2, 4
 _DT_NULL, _DT_HASH, _DT_STRTAB, _DT_SYMTAB, _DT_STRSZ, _DT_SYMENT = 0, 4, 5, 6, 10, 11
-_STB_GLOBAL, _STT_OBJECT, _STT_FUNC = 1, 1, 2
+_STB_GLOBAL, _STT_OBJECT = 1, 1
 _NT_STAPSDT = 3
+_NT_GNU_BUILD_ID = 3
 
 _EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
 _PHDR = struct.Struct("<IIQQQQQQ")
@@ -162,9 +175,10 @@ _SYM = struct.Struct("<IBBHQQ")
 _DYN = struct.Struct("<qQ")
 # namesz, descsz, type, owner "stapsdt\0", then the descriptor's pc, base, semaphore
 _NOTE_HEADER = struct.Struct("<III8sQQQ")
+_BUILD_ID_HEADER = struct.Struct("<III4s")
 
 _SEMAPHORE_SIZE = 2
-_PHNUM = 4
+_PHNUM = 5
 _DYNAMIC_TAGS = (_DT_HASH, _DT_STRTAB, _DT_SYMTAB, _DT_STRSZ, _DT_SYMENT, _DT_NULL)
 
 _A, _AX, _WA = _SHF_ALLOC, _SHF_ALLOC | _SHF_EXECINSTR, _SHF_ALLOC | _SHF_WRITE
@@ -172,6 +186,7 @@ _A, _AX, _WA = _SHF_ALLOC, _SHF_ALLOC | _SHF_EXECINSTR, _SHF_ALLOC | _SHF_WRITE
 # Section header order (index 0 is the null section): name -> (type, flags,
 # alignment, entry size).  Allocated sections appear in address order too.
 _SECTION_FORMATS = {
+    ".note.gnu.build-id": (_SHT_NOTE, _A, 4, 0),
     ".hash": (_SHT_HASH, _A, 8, 4),
     ".dynsym": (_SHT_DYNSYM, _A, 8, _SYM.size),
     ".dynstr": (_SHT_STRTAB, _A, 1, 0),
@@ -180,6 +195,7 @@ _SECTION_FORMATS = {
     ".dynamic": (_SHT_DYNAMIC, _WA, 8, _DYN.size),  # first of the writable segment
     ".probes": (_SHT_PROGBITS, _WA, _SEMAPHORE_SIZE, 0),
     ".note.stapsdt": (_SHT_NOTE, 0, 4, 0),
+    ".tracers.provider": (_SHT_PROGBITS, 0, 1, 0),
     ".shstrtab": (_SHT_STRTAB, 0, 1, 0),
 }
 _SECTIONS = ("", *_SECTION_FORMATS)
@@ -189,15 +205,6 @@ _LINKS = {".hash": ".dynsym", ".dynsym": ".dynstr", ".dynamic": ".dynstr"}
 
 def _align(value: int, alignment: int) -> int:
     return (value + alignment - 1) & -alignment
-
-
-def _elf_hash(name: bytes, h: int = 0) -> int:
-    """SysV ELF hash; ``h`` resumes from the state after a shared prefix."""
-    for byte in name:
-        h = (h << 4) + byte
-        # Fold the top nibble (bits 28-31) into bits 4-7, then drop it.
-        h = (h ^ ((h >> 24) & 0xF0)) & 0x0FFFFFFF
-    return h
 
 
 def _string_table(strings: Sequence[str]) -> tuple[bytes, list[int]]:
@@ -210,20 +217,10 @@ def _string_table(strings: Sequence[str]) -> tuple[bytes, list[int]]:
     return b"\0" + b"".join(s.encode() + b"\0" for s in strings), offsets
 
 
-def _hash_table(hashes: Sequence[int]) -> bytes:
-    """SysV ``.hash`` over the symbols after the null one (``hashes[i]`` is symbol i + 1)."""
-    count = len(hashes) + 1
-    nbucket = max(1, count // 2)
-    buckets = [0] * nbucket
-    chains = [0] * count
-    for index, value in enumerate(hashes, start=1):
-        bucket = value % nbucket
-        chains[index] = buckets[bucket]
-        buckets[bucket] = index
-    return struct.pack(f"<II{nbucket}I{count}I", nbucket, count, *buckets, *chains)
-
-
 _SHSTRTAB, _SECTION_NAME_OFFSETS = _string_table(_SECTIONS[1:])
+_DYNSTR, (_BASE_NAME_OFFSET,) = _string_table([BASE_SYMBOL])
+# SysV hash of the one symbol: one bucket, chain of [null, symbol 1].
+_HASH = struct.pack("<IIIII", 1, 2, 1, 0, 0)
 
 
 def _place(sizes: dict[str, int], page_size: int) -> dict[str, int]:
@@ -267,70 +264,66 @@ def _program_headers(offsets: dict[str, int], sizes: dict[str, int], page_size: 
         code,
         segment(_PT_LOAD, _PF_R | _PF_W, ".dynamic", ".probes", page_size),
         segment(_PT_DYNAMIC, _PF_R | _PF_W, ".dynamic", ".dynamic", 8),
+        segment(_PT_NOTE, _PF_R, ".note.gnu.build-id", ".note.gnu.build-id", 4),
         # Without PT_GNU_STACK, glibc assumes the object needs an executable stack.
         _PHDR.pack(_PT_GNU_STACK, _PF_R | _PF_W, 0, 0, 0, 0, 0, 16),
     ))
 
 
-def build_shared_object(
-    provider: str, probes: Sequence[ProbeDef], machine: str = "x86_64"
-) -> SharedObject:
-    """Lay out the ELF shared object holding ``probes`` under ``provider``."""
+def build_shared_object(provider: str, probes: Sequence[ProbeDef], machine: str = "x86_64",
+                        build_id: bytes = bytes(BUILD_ID_SIZE), description: bytes = b"") -> SharedObject:
+    """Lay out the ELF shared object holding ``probes`` under ``provider``.
+
+    ``build_id`` (20 bytes) goes into the GNU build-id note; ``description``
+    into the unloaded ``.tracers.provider`` section, for readers of the file.
+    """
     arch = _ARCHES.get(machine)
     if arch is None:
         supported = ", ".join(sorted(_ARCHES))
         raise ValueError(f"unsupported machine {machine!r}; supported: {supported}")
+    if len(build_id) != BUILD_ID_SIZE:
+        raise ValueError(f"the build-id must be {BUILD_ID_SIZE} bytes, not {len(build_id)}")
     _check_identifier("provider", provider)
-    names = [probe.name for probe in probes]
-    if len(set(names)) != len(names):
-        duplicates = sorted(name for name, count in Counter(names).items() if count > 1)
-        raise ValueError(f"duplicate probe names: {', '.join(duplicates)}")
+    names = set()
+    for probe in probes:
+        _check_probe(probe)
+        if probe.name in names:
+            raise ValueError(f"duplicate probe names: {probe.name}")
+        names.add(probe.name)
 
-    functions = {name: _FUNCTION_PREFIX + name for name in names}
-    semaphores = {name: _SEMAPHORE_PREFIX + name for name in names}
-    arg_strings = {probe.name: _arg_string(probe.args, arch) for probe in probes}
-
-    # Dynamic symbols: null, then the function and the semaphore of each probe in turn.
-    dynstr, name_offsets = _string_table(
-        [symbol for name in names for symbol in (functions[name], semaphores[name])]
-    )
-    function_seed = _elf_hash(_FUNCTION_PREFIX.encode())
-    semaphore_seed = _elf_hash(_SEMAPHORE_PREFIX.encode())
-    hashes: list[int] = []
-    for name in names:
-        encoded = name.encode()
-        hashes += (_elf_hash(encoded, function_seed), _elf_hash(encoded, semaphore_seed))
-    note_strings = [f"{provider}\0{name}\0{arg_strings[name]}\0".encode() for name in names]
+    known: dict[tuple[ArgSlot, ...], str] = {}  # most probes share a few signatures
+    arg_strings = tuple(known.get(p.args) or known.setdefault(p.args, _arg_string(p.args, arch)) for p in probes)
+    note_strings = [f"{provider}\0{probe.name}\0{args}\0".encode() for probe, args in zip(probes, arg_strings)]
+    count = len(probes)
     stub_size = len(arch.stub)
 
     contents = {
-        ".hash": _hash_table(hashes),
-        ".dynstr": dynstr,
-        ".text": arch.stub * len(names),
+        ".note.gnu.build-id": _BUILD_ID_HEADER.pack(4, BUILD_ID_SIZE, _NT_GNU_BUILD_ID, b"GNU\0") + build_id,
+        ".hash": _HASH,
+        ".dynstr": _DYNSTR,
+        ".text": arch.stub * count,
         ".stapsdt.base": b"\0",
+        ".probes": bytes(_SEMAPHORE_SIZE * count),
+        ".tracers.provider": description,
         ".shstrtab": _SHSTRTAB,
     }
     sizes = {name: len(data) for name, data in contents.items()}
-    sizes[".dynsym"] = _SYM.size * (1 + 2 * len(names))
+    sizes[".dynsym"] = 2 * _SYM.size
     sizes[".dynamic"] = _DYN.size * len(_DYNAMIC_TAGS)
-    sizes[".probes"] = _SEMAPHORE_SIZE * len(names)
     sizes[".note.stapsdt"] = sum(_align(_NOTE_HEADER.size + len(s), 4) for s in note_strings)
     offsets = _place(sizes, arch.page_size)
 
-    symbols = [_SYM.pack(0, 0, 0, 0, 0, 0)]
-    notes = []
-    for i, strings in enumerate(note_strings):
-        pc = offsets[".text"] + i * stub_size
-        semaphore = offsets[".probes"] + i * _SEMAPHORE_SIZE
-        symbols.append(_SYM.pack(name_offsets[2 * i], (_STB_GLOBAL << 4) | _STT_FUNC, 0,
-                                 _INDEX[".text"], pc, stub_size))
-        symbols.append(_SYM.pack(name_offsets[2 * i + 1], (_STB_GLOBAL << 4) | _STT_OBJECT, 0,
-                                 _INDEX[".probes"], semaphore, _SEMAPHORE_SIZE))
-        padding = b"\0" * (_align(len(strings), 4) - len(strings))
-        notes.append(_NOTE_HEADER.pack(8, 24 + len(strings), _NT_STAPSDT, b"stapsdt\0", pc,
-                                       offsets[".stapsdt.base"], semaphore) + strings + padding)
-    contents[".dynsym"] = b"".join(symbols)
-    contents[".note.stapsdt"] = b"".join(notes)
+    text, base, probes_at = offsets[".text"], offsets[".stapsdt.base"], offsets[".probes"]
+    stubs = tuple(range(text, text + count * stub_size, stub_size))
+    semaphores = tuple(range(probes_at, probes_at + count * _SEMAPHORE_SIZE, _SEMAPHORE_SIZE))
+    pack_note = _NOTE_HEADER.pack
+    contents[".note.stapsdt"] = b"".join(
+        pack_note(8, 24 + len(strings), _NT_STAPSDT, b"stapsdt\0", pc, base, semaphore)
+        + strings + b"\0" * (-len(strings) % 4)
+        for strings, pc, semaphore in zip(note_strings, stubs, semaphores)
+    )
+    contents[".dynsym"] = _SYM.pack(0, 0, 0, 0, 0, 0) + _SYM.pack(
+        _BASE_NAME_OFFSET, (_STB_GLOBAL << 4) | _STT_OBJECT, 0, _INDEX[".stapsdt.base"], base, 1)
     dynamic_values = {
         _DT_HASH: offsets[".hash"],
         _DT_STRTAB: offsets[".dynstr"],
@@ -355,4 +348,4 @@ def build_shared_object(
     image = bytearray(offsets["section headers"] + len(contents["section headers"]))
     for name, data in contents.items():
         image[offsets[name] : offsets[name] + len(data)] = data
-    return SharedObject(bytes(image), functions, semaphores, arg_strings)
+    return SharedObject(bytes(image), base, stubs, semaphores, arg_strings)

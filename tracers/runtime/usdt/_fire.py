@@ -3,8 +3,12 @@
 Each probe gets a function generated for its exact arity and types, so the
 common case (values already of the declared type) costs one ctypes call plus
 a UTF-8 encode per string. ctypes wraps integers to the C width, which is the
-documented behaviour; anything ctypes refuses goes through the slow path that
-normalises every value (or raises, in strict mode).
+documented behaviour; anything else (a value of another type, a wrong count)
+goes through the slow path that normalises every value (or reports why it
+cannot, or raises in strict mode).
+
+A ``bytes`` value takes two USDT arguments: its address, then its length,
+so that tracers read it whole, NUL bytes included.
 """
 from __future__ import annotations
 
@@ -23,35 +27,33 @@ _INT_CTYPES = {
 }
 
 
-def ctype_of(arg: ArgType) -> Any:
-    """The ctypes type the stub is declared with for one argument."""
-    if arg.is_pointer:
-        return ctypes.c_char_p
-    if arg.kind == "bool":
-        return ctypes.c_bool
-    return _INT_CTYPES[(arg.size, arg.signed)]
-
-
-def encode_str(value: Any) -> Any:
-    """str to NUL-terminated UTF-8; lone surrogates become '?' instead of failing."""
-    return value.encode("utf-8", "replace") if value is not None else None
-
-
-def zero_if_none(value: Any) -> Any:
-    """An Optional integer or bool given None reaches the tracer as 0."""
-    return 0 if value is None else value
-
-
-def _to_wire(arg: ArgType) -> Any:
-    """The conversion applied after normalising, or None when the value passes as is."""
+def ctypes_of(arg: ArgType) -> tuple[Any, ...]:
+    """The ctypes types of the stub's parameters for one argument."""
+    if arg.kind == "bytes":
+        return (ctypes.c_char_p, ctypes.c_uint64)
     if arg.kind == "str":
-        return encode_str
-    if arg.optional and not arg.is_pointer:
-        return zero_if_none
-    return None
+        return (ctypes.c_char_p,)
+    if arg.kind == "bool":
+        return (ctypes.c_bool,)
+    return (_INT_CTYPES[(arg.size, arg.signed)],)
+
+
+def stub_prototype(probe: ProbeSpec) -> Any:
+    """The ctypes function type of a probe's stub."""
+    return ctypes.CFUNCTYPE(None, *(c for arg in probe.args for c in ctypes_of(arg.type)))
+
+
+def _wire(arg: ArgType) -> Callable[[Any], tuple[Any, ...]]:
+    """The stub's parameters for one normalised value."""
+    if arg.kind == "str":
+        return lambda value: (None if value is None else value.encode("utf-8", "replace"),)
+    if arg.kind == "bytes":
+        return lambda value: (None, 0) if value is None else (value, len(value))
+    return lambda value: (0 if value is None else value,)
 
 
 _MISSING = object()  # default of every parameter: a short call still reaches the slow path's check
+_REFUSED = object()  # what the fast path passes for a value it leaves to the slow path: ctypes refuses it
 _CODE_CACHE: dict[str, CodeType] = {}
 
 
@@ -60,21 +62,19 @@ def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool,
     """Build ``fire(*args)`` for one probe; it never raises, it ``report``s.
 
     The fast path passes values of the declared types straight to ctypes.
-    Anything else (a wrong count, a value ctypes refuses) is retried through
-    the slow path, which normalises every value or reports why it cannot.
-    In strict mode every call takes the slow path, so nothing is wrapped
-    silently.
+    Anything else (a wrong count, a value of another type) is retried
+    through the slow path, which normalises every value or reports why it
+    cannot.  In strict mode every call takes the slow path, so nothing is
+    wrapped silently.
     """
-    stub.argtypes = [ctype_of(arg.type) for arg in probe.args]  # type: ignore[attr-defined]
-    stub.restype = None  # type: ignore[attr-defined]
     prepared: list[Any] = []  # built on first use: most probes never take the slow path
 
     def slow(*values: Any) -> None:
         if not prepared:
-            prepared[:] = [normaliser(probe, strict), tuple(_to_wire(arg.type) for arg in probe.args)]
-        normalise, to_wire = prepared
+            prepared[:] = [normaliser(probe, strict), tuple(_wire(arg.type) for arg in probe.args)]
+        normalise, wires = prepared
         converted = normalise(tuple(v for v in values if v is not _MISSING))
-        stub(*(conv(v) if conv else v for conv, v in zip(to_wire, converted)))
+        stub(*(part for wire, value in zip(wires, converted) for part in wire(value)))
 
     def checked(*values: Any) -> None:
         try:
@@ -85,7 +85,8 @@ def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool,
     if strict:
         return checked
     code = _fire_code([arg.type for arg in probe.args])
-    namespace = {"stub": stub, "checked": checked, "__builtins__": builtins}  # Python 3.9 needs them named
+    namespace = {"stub": stub, "checked": checked, "REFUSED": _REFUSED,
+                 "__builtins__": builtins}  # Python 3.9 needs them named
     fire: Callable[..., None] = FunctionType(code, namespace, "fire", (_MISSING,) * len(probe.args))
     return fire
 
@@ -111,8 +112,9 @@ def _fire_code(types: list[ArgType]) -> CodeType:
 
 
 def _fast_expression(name: str, arg: ArgType) -> str:
-    """The argument as passed to ctypes when it already has the declared type."""
+    """The stub's parameters for a value of exactly the declared type; others are refused."""
     if arg.kind == "str":
-        # Not a str: ctypes takes bytes and None (NULL) as they are and refuses the rest.
-        return f"({name}.encode('utf-8', 'replace') if {name}.__class__ is str else {name})"
+        return f"({name}.encode('utf-8', 'replace') if {name}.__class__ is str else REFUSED)"
+    if arg.kind == "bytes":
+        return f"({name} if {name}.__class__ is bytes else REFUSED), len({name})"
     return name

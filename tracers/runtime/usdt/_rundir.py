@@ -1,168 +1,184 @@
-"""The private directory that holds this process's probe objects.
+"""The private directory that holds the user's probe objects, checked whole.
 
 Tracers find USDT probes through files mapped into the process, so each
-provider's object must stay a real file for as long as the process lives.
-The directory is private (0700, owned by the user, never a symlink); files
-carry the creating process's pid and start time so that files left by a
-process that died (``kill -9``) are swept by the next one.
+provider's object must be a real file.  Those files are loaded as code, so
+the directory that holds them must be one that no other user can change:
+every directory on its path belongs to root or to this user and is closed
+to writers other than its owner (unless sticky, like ``/tmp``), and the
+directory itself belongs to this user with mode 0700.  The check walks the
+path one component at a time through open descriptors, never following a
+link, and keeps the final descriptor: every later file operation is
+relative to it.  Because nobody else can rename anything on that path, the
+object's path name stays bound to the verified file when it is loaded.
 """
 from __future__ import annotations
 
-import atexit
+import errno
 import os
-import re
 import stat
 import threading
-from typing import Optional
+from typing import NamedTuple, Optional
 
+from ... import _report
 from ..._errors import BackendError
 
 ENV_DIR = "TRACERS_RUNTIME_DIR"
-_NAME = re.compile(r"tracers-(\d+)-(\d+)-")
+_DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_once(message: str) -> None:
+    with _warned_lock:
+        if message in _warned:
+            return
+        _warned.add(message)
+    _report.warn(message)
+
+
+class RuntimeDir(NamedTuple):
+    """A checked directory: its path, and the descriptor every operation goes through."""
+
+    path: str
+    fd: int
+
+
+def candidates() -> list[tuple[str, bool]]:
+    """Directories to try, in order, each with whether it was chosen explicitly.
+
+    ``$TRACERS_RUNTIME_DIR``, else ``$XDG_RUNTIME_DIR/tracers``, else
+    ``$XDG_CACHE_HOME/tracers`` (``~/.cache/tracers``).  A relative value
+    is ignored with a warning: it would follow the program's ``chdir()``, and
+    the XDG specification calls such values invalid.
+    """
+    explicit = _absolute(ENV_DIR)
+    if explicit:
+        return [(explicit, True)]
+    found = []
+    runtime = _absolute("XDG_RUNTIME_DIR")
+    if runtime and os.path.isdir(runtime):
+        found.append((os.path.join(runtime, "tracers"), False))
+    cache = _absolute("XDG_CACHE_HOME") or os.path.join(_home(), ".cache")
+    found.append((os.path.join(cache, "tracers"), False))
+    return found
 
 
 def runtime_dir() -> str:
-    """The directory to use, by preference: $TRACERS_RUNTIME_DIR,
-    $XDG_RUNTIME_DIR/tracers, then ~/.cache/tracers (a private place, unlike /tmp)."""
-    explicit = os.environ.get(ENV_DIR)
-    if explicit:
-        return explicit
-    xdg = os.environ.get("XDG_RUNTIME_DIR")
-    if xdg and os.path.isdir(xdg):
-        return os.path.join(xdg, "tracers")
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(cache, "tracers")
+    """The directory the first candidate names (for messages; nothing is checked)."""
+    return candidates()[0][0]
 
 
-def ensure_private(path: str) -> str:
-    """Create ``path`` (0700) if needed and refuse it unless it is a real,
-    private directory owned by this user."""
-    try:
-        os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
-    except OSError as problem:
-        raise BackendError(f"cannot create the runtime directory {path}: {problem.strerror}") from problem
-    try:
-        os.mkdir(path, 0o700)
-    except FileExistsError:
-        pass
-    except OSError as problem:
-        raise BackendError(f"cannot create the runtime directory {path}: {problem.strerror}") from problem
-    info = os.lstat(path)
-    if stat.S_ISLNK(info.st_mode):
-        raise BackendError(f"the runtime directory {path} is a symbolic link; refusing to follow it "
-                           f"(remove it, or set {ENV_DIR} to a private directory)")
-    if not stat.S_ISDIR(info.st_mode):
-        raise BackendError(f"the runtime directory {path} is not a directory")
-    if info.st_uid != os.geteuid():
-        raise BackendError(f"the runtime directory {path} belongs to uid {info.st_uid}, not to this user")
-    if info.st_mode & 0o077:
-        raise BackendError(f"the runtime directory {path} is open to other users "
-                           f"(mode {stat.S_IMODE(info.st_mode):o}); run 'chmod 700 {path}'")
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise BackendError(f"the runtime directory {path} is not writable")
-    return path
-
-
-def process_start_time(pid: int) -> Optional[int]:
-    """The start time of ``pid`` in clock ticks, or None when it does not exist."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as file:
-            data = file.read()
-    except OSError:
+def _absolute(variable: str) -> Optional[str]:
+    value = os.environ.get(variable)
+    if not value:
         return None
-    fields = data[data.rindex(b")") + 2:].split()
-    return int(fields[19])
+    if not os.path.isabs(value):
+        _warn_once(f"tracers: ignoring {variable}={value!r}: "
+                          f"a relative path would follow the program's working directory; set an absolute path")
+        return None
+    return value
 
 
-def sweep(directory: str) -> int:
-    """Remove files whose creating process is gone; returns how many."""
-    removed = 0
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return 0
-    for name in names:
-        match = _NAME.match(name)
-        if match is None:
-            continue
-        pid, started = int(match.group(1)), int(match.group(2))
-        if process_start_time(pid) == started:
-            continue
-        try:
-            os.unlink(os.path.join(directory, name))
-            removed += 1
-        except OSError:
-            pass
-    return removed
+def _home() -> str:
+    home = os.environ.get("HOME", "")
+    if os.path.isabs(home):
+        return home
+    import pwd
+
+    return pwd.getpwuid(os.geteuid()).pw_dir
 
 
-class ObjectFiles:
-    """Writes this process's files and removes them when it exits.
+def open_runtime_dir() -> RuntimeDir:
+    """Open (creating if needed) the first usable candidate.
 
-    A forked child keeps the mapping but never removes the parent's files.
+    An explicit ``TRACERS_RUNTIME_DIR`` that fails the check is an error; an
+    XDG directory that fails it is skipped, with one warning once another
+    directory was found usable.
     """
-
-    def __init__(self, directory: str) -> None:
-        self.directory = directory
-        self._owner = os.getpid()
-        self._prefix = f"tracers-{self._owner}-{process_start_time(self._owner) or 0}-"
-        self._paths: list[str] = []
-        self._count = 0
-        self._lock = threading.Lock()
-        atexit.register(self.remove_all)
-
-    def new_stem(self, name: str) -> str:
-        """A path prefix no other file of this process uses, for a set of files about ``name``."""
-        with self._lock:
-            self._count += 1
-            return os.path.join(self.directory, f"{self._prefix}{name}-{self._count}")
-
-    def write(self, path: str, data: bytes) -> str:
-        """Write ``data`` to a new file in the checked directory (opened without
-        following links), never following or replacing an existing file."""
-        directory = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    refused = []
+    for path, explicit in candidates():
         try:
-            descriptor = os.open(os.path.basename(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
-                                 0o600, dir_fd=directory)
-        finally:
-            os.close(directory)
-        with self._lock:
-            self._paths.append(path)  # ours from now on: removed at exit
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-        return path
+            found = open_checked(path)
+        except BackendError as problem:
+            if explicit:
+                raise
+            refused.append(str(problem))
+            continue
+        if refused:
+            _warn_once(f"tracers: {refused[0]}; using {found.path} instead")
+        return found
+    raise BackendError("; ".join(refused))
 
-    def remove_all(self) -> None:
-        if os.getpid() != self._owner:
-            return
-        with self._lock:
-            paths, self._paths = self._paths, []
-        for path in paths:
+
+def open_checked(path: str, create: bool = True) -> RuntimeDir:
+    """``path``, with links resolved, and its descriptor, after checking every
+    directory on it (see the module's docstring)."""
+    if not os.path.isabs(path):
+        raise BackendError(f"the runtime directory {path!r} is not an absolute path")
+    real = os.path.realpath(path)
+    parts = [part for part in real.split("/") if part]
+    uid = os.geteuid()
+    fd = os.open("/", _DIRECTORY_FLAGS)
+    try:
+        _check_parent(fd, "/", uid)
+        walked = ""
+        for index, part in enumerate(parts):
+            walked += "/" + part
+            child = _open_component(fd, part, walked, create)
+            os.close(fd)
+            fd = child
+            if index < len(parts) - 1:
+                _check_parent(fd, walked, uid)
+        _check_final(fd, real, uid)
+        return RuntimeDir(real, fd)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _open_component(parent: int, name: str, walked: str, create: bool) -> int:
+    for _ in range(3):  # a directory made by someone else in between is simply opened
+        try:
+            return os.open(name, _DIRECTORY_FLAGS, dir_fd=parent)
+        except FileNotFoundError:
+            if not create:
+                raise BackendError(f"the runtime directory {walked} does not exist") from None
             try:
-                os.unlink(path)
-            except OSError:
-                pass
+                os.mkdir(name, 0o700, dir_fd=parent)
+            except FileExistsError:
+                continue
+            except OSError as problem:
+                raise BackendError(f"cannot create the runtime directory {walked}: {problem.strerror}") from None
+        except OSError as problem:
+            if problem.errno in (errno.ELOOP, errno.ENOTDIR):
+                what = "a symbolic link" if problem.errno == errno.ELOOP else "not a directory"
+                raise BackendError(f"{walked}, on the runtime directory's path, is {what}; refusing to "
+                                   f"follow it (set {ENV_DIR} to a private directory)") from None
+            raise BackendError(f"cannot open {walked} on the runtime directory's path: {problem.strerror}") from None
+    raise BackendError(f"cannot open {walked} on the runtime directory's path")
 
 
-_files: Optional[ObjectFiles] = None
-_files_lock = threading.Lock()
+def _check_parent(fd: int, path: str, uid: int) -> None:
+    info = os.fstat(fd)
+    if info.st_uid not in (0, uid):
+        raise BackendError(f"{path}, on the runtime directory's path, belongs to uid {info.st_uid}, who could "
+                           f"swap the objects tracers loads; set {ENV_DIR} to a directory whose parents "
+                           f"belong to root or to you")
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not info.st_mode & stat.S_ISVTX:
+        raise BackendError(f"{path}, on the runtime directory's path, is writable by other users "
+                           f"(mode {stat.S_IMODE(info.st_mode):o}), who could swap the objects tracers loads; "
+                           f"set {ENV_DIR} to a directory whose parents only their owners can write")
 
 
-def object_files() -> ObjectFiles:
-    """This process's file writer, created (and the directory swept) on first use."""
-    global _files
-    with _files_lock:
-        if _files is None:
-            directory = ensure_private(runtime_dir())
-            sweep(directory)
-            _files = ObjectFiles(directory)
-        return _files
-
-
-def _forget_in_child() -> None:
-    """A forked child writes (and removes) its own files for providers it defines."""
-    global _files
-    _files = None
-
-
-os.register_at_fork(after_in_child=_forget_in_child)
+def _check_final(fd: int, path: str, uid: int) -> None:
+    info = os.fstat(fd)
+    if info.st_uid != uid:
+        raise BackendError(f"the runtime directory {path} belongs to uid {info.st_uid}, not to this user "
+                           f"(uid {uid}); set {ENV_DIR} to a directory of your own")
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o077:
+        raise BackendError(f"the runtime directory {path} is open to other users "
+                           f"(mode {mode:o}); run 'chmod 700 {path}'")
+    if mode & 0o700 != 0o700:
+        raise BackendError(f"the runtime directory {path} is not writable and searchable by its owner "
+                           f"(mode {mode:o}); run 'chmod 700 {path}'")

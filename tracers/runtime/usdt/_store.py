@@ -1,0 +1,297 @@
+"""Provider objects shared by every process of a user, and removed when none uses them.
+
+An object's name comes from its content (see ``_describe``), so every
+process that defines the same provider maps the same file, and one tracer
+command by path reaches all of them, including processes started later.
+
+Who uses a file is recorded by ``flock``: each process holds a shared lock
+on every object it loaded, through a descriptor that a ``fork()`` child
+inherits (the lock belongs to the open file, so it lasts while either
+process lives).  A file is removed only by whoever takes an exclusive lock
+on it without waiting, and only if no process of the user maps it (a
+daemon may have closed every descriptor).  A process exiting removes the
+files that it alone used; the first provider of a process removes what
+processes killed earlier left behind.
+
+Every operation goes through the checked directory's descriptor; nothing
+found in the directory is used unless it is a regular file of this user
+with exactly the expected bytes.  Anything else is replaced atomically.
+"""
+from __future__ import annotations
+
+import atexit
+import fcntl
+import os
+import stat
+import threading
+from typing import Iterable, NamedTuple, Optional
+
+from ..._errors import BackendError
+from ._describe import is_object_name
+from ._rundir import RuntimeDir, open_runtime_dir
+
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_TEMPORARY_PREFIX = ".tmp-"
+_OLD_PREFIX = "tracers-"  # per-process files of earlier versions: tracers-PID-START-...
+
+
+class HeldObject(NamedTuple):
+    """An object file this process verified and holds a shared lock on."""
+
+    name: str
+    path: str
+    fd: int  # keeps the lock; closed only at exit
+    device: int
+    inode: int
+
+
+class ObjectStore:
+    """The objects of one runtime directory, as this process uses them."""
+
+    def __init__(self, directory: RuntimeDir) -> None:
+        self.directory = directory
+        self.held: dict[str, HeldObject] = {}
+        self._owner = os.getpid()
+        self._swept = False
+        self.lock = threading.Lock()
+
+    def obtain(self, name: str, data: bytes) -> HeldObject:
+        """A file ``name`` holding exactly ``data``, locked shared for the life of the process."""
+        with self.lock:
+            found = self.held.get(name)
+            if found is None:
+                found = self.held[name] = self._obtain(name, data)
+            return found
+
+    def _obtain(self, name: str, data: bytes) -> HeldObject:
+        for _ in range(5):  # another process may remove or replace it in between: look again
+            fd = self._open_existing(name)
+            if fd is not None:
+                held = self._verified(fd, name, data)
+                if held is not None:
+                    return held
+                os.close(fd)
+                held = self._publish(name, data, replace=True)
+            else:
+                held = self._publish(name, data, replace=False)
+            if held is not None:
+                return held
+        raise BackendError(f"cannot create {self._path(name)}: the file keeps changing")
+
+    def _path(self, name: str) -> str:
+        return os.path.join(self.directory.path, name)
+
+    def _open_existing(self, name: str) -> Optional[int]:
+        try:
+            return os.open(name, _READ_FLAGS, dir_fd=self.directory.fd)
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return None  # a link, or something we may not open: replaced below
+
+    def _verified(self, fd: int, name: str, data: bytes) -> Optional[HeldObject]:
+        """The file as a held object if it is ours, unchanged and still under ``name``."""
+        info = os.fstat(fd)
+        if (not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_size != len(data)
+                or info.st_mode & 0o022):
+            return None
+        fcntl.flock(fd, fcntl.LOCK_SH)  # waits only for a sweeper that is removing it
+        if _read_all(fd, len(data)) != data or not self._still_named(name, info):
+            return None
+        return HeldObject(name, self._path(name), fd, info.st_dev, info.st_ino)
+
+    def _still_named(self, name: str, info: os.stat_result) -> bool:
+        try:
+            now = os.stat(name, dir_fd=self.directory.fd, follow_symlinks=False)
+        except OSError:
+            return False
+        return (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino)
+
+    def _publish(self, name: str, data: bytes, replace: bool) -> Optional[HeldObject]:
+        """Write a new file and give it ``name``: atomically, never over a good file.
+
+        Returns None when another process created ``name`` first.
+        """
+        directory = self.directory.fd
+        temporary = f"{_TEMPORARY_PREFIX}{os.getpid()}-{os.urandom(6).hex()}"
+        try:
+            fd = os.open(temporary, _CREATE_FLAGS, 0o600, dir_fd=directory)
+        except OSError as problem:
+            raise BackendError(f"cannot create a file in {self.directory.path}: {problem.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)  # in use from the start: no sweeper may take it
+            _write_all(fd, data)
+            if replace:
+                os.rename(temporary, name, src_dir_fd=directory, dst_dir_fd=directory)
+            else:
+                try:
+                    os.link(temporary, name, src_dir_fd=directory, dst_dir_fd=directory, follow_symlinks=False)
+                except FileExistsError:
+                    os.close(fd)
+                    return None
+                finally:
+                    _unlink_quietly(temporary, directory)
+        except OSError as problem:
+            os.close(fd)
+            _unlink_quietly(temporary, directory)
+            raise BackendError(f"cannot write {self._path(name)}: {problem.strerror}") from None
+        info = os.fstat(fd)
+        return HeldObject(name, self._path(name), fd, info.st_dev, info.st_ino)
+
+    def sweep_once(self) -> None:
+        """Remove what dead processes left, once per process (after its first object is held)."""
+        if self._swept:
+            return
+        self._swept = True
+        try:
+            names = os.listdir(self.directory.fd)
+        except OSError:
+            return
+        sweep(self.directory, [n for n in names if n not in self.held])
+
+    def release_all(self) -> None:
+        """At exit: let go of every object, removing those no other process uses."""
+        if os.getpid() != self._owner:
+            return  # a fork child that never defined a provider: the parent's files are not its own
+        with self.lock:
+            held, self.held = list(self.held.values()), {}
+        for item in held:
+            os.close(item.fd)
+        sweep(self.directory, [item.name for item in held], exiting=True)
+
+
+def sweep(directory: RuntimeDir, names: Iterable[str], exiting: bool = False) -> int:
+    """Remove each of ``names`` that no live process uses; returns how many went.
+
+    ``exiting``: this process is about to exit, so its own mappings do not count.
+    """
+    removed = 0
+    mapped: Optional[set[tuple[int, int]]] = None
+    for name in names:
+        if name.startswith(_OLD_PREFIX):
+            removed += _sweep_old(directory, name)
+            continue
+        if not (is_object_name(name) or name.startswith(_TEMPORARY_PREFIX)):
+            continue
+        try:
+            fd = os.open(name, _READ_FLAGS, dir_fd=directory.fd)
+        except OSError:
+            continue
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a live process holds it
+            if mapped is None:
+                mapped = mapped_files(skip=os.getpid() if exiting else None)
+            if (info.st_dev, info.st_ino) in mapped:
+                continue
+            now = os.stat(name, dir_fd=directory.fd, follow_symlinks=False)
+            if (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino):
+                os.unlink(name, dir_fd=directory.fd)
+                removed += 1
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+    return removed
+
+
+def _sweep_old(directory: RuntimeDir, name: str) -> int:
+    """Files of earlier versions, ``tracers-PID-START-...``: removed once that process is gone."""
+    fields = name.split("-")
+    if len(fields) < 4 or not (fields[1].isdigit() and fields[2].isdigit()):
+        return 0
+    if process_start_time(int(fields[1])) == int(fields[2]):
+        return 0
+    return 1 if _unlink_quietly(name, directory.fd) else 0
+
+
+def process_start_time(pid: int) -> Optional[int]:
+    """The start time of ``pid`` in clock ticks, or None when it does not exist."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as file:
+            data = file.read()
+    except OSError:
+        return None
+    fields = data[data.rindex(b")") + 2:].split()
+    return int(fields[19])
+
+
+def mapped_files(skip: Optional[int] = None) -> set[tuple[int, int]]:
+    """(device, inode) of every file mapped by a process whose maps we may read."""
+    found: set[tuple[int, int]] = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == skip:
+            continue
+        try:
+            with open(f"/proc/{entry}/maps", "rb") as file:
+                data = file.read()
+        except OSError:
+            continue
+        for line in data.splitlines():
+            fields = line.split(None, 5)
+            if len(fields) == 6 and fields[4] != b"0":
+                major, minor = fields[3].split(b":")
+                found.add((os.makedev(int(major, 16), int(minor, 16)), int(fields[4])))
+    return found
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    chunks = []
+    left = size + 1  # one more byte than expected shows a file that grew
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _unlink_quietly(name: str, directory: int) -> bool:
+    try:
+        os.unlink(name, dir_fd=directory)
+        return True
+    except OSError:
+        return False
+
+
+_store: Optional[ObjectStore] = None
+_store_lock = threading.Lock()
+
+
+def object_store() -> ObjectStore:
+    """This process's store, opening and checking the runtime directory on first use."""
+    global _store
+    with _store_lock:
+        if _store is None:
+            _store = ObjectStore(open_runtime_dir())
+            atexit.register(_store.release_all)
+        return _store
+
+
+def _reset_locks_in_child() -> None:
+    """A fork() child gets fresh locks: another thread may have held ours at the fork.
+
+    The child keeps the parent's held objects (and so their locks, which the
+    inherited descriptors share) and uses them for providers it defines later.
+    """
+    global _store_lock
+    _store_lock = threading.Lock()
+    if _store is not None:
+        _store.lock = threading.Lock()
+        _store._owner = os.getpid()
+
+
+os.register_at_fork(after_in_child=_reset_locks_in_child)
