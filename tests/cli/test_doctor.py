@@ -25,7 +25,7 @@ def test_names_usdt_and_the_installed_tools(python, tmp_path):
                 pytest.fail(f"{command} is not installed (.ci/run installs it)")
             continue
         assert any(line.split()[:2] == [label, found] for line in out.splitlines() if line.startswith("  ")), out
-    assert f"runtime directory: {tmp_path / 'run'}: usable (private, writable)" in out
+    assert f"runtime directory: {tmp_path / 'run'}: usable (its whole path checked: " in out
     assert (tmp_path / "run").stat().st_mode & 0o777 == 0o700
 
 
@@ -46,7 +46,8 @@ def test_reports_an_unusable_runtime_directory_and_a_bad_mode(python, tmp_path):
     result = python(["-m", "tracers", "doctor"],
                     env={"TRACERS_RUNTIME_DIR": str(blocker / "run"), "TRACERS": "bogus"})
     assert result.returncode == 0, result.stderr
-    assert f"runtime directory: {blocker / 'run'}: unusable: cannot create the runtime directory" in result.stdout
+    assert f"runtime directory: {blocker / 'run'}: unusable: {blocker}, on the runtime directory's path, " \
+        "is not a directory" in result.stdout
     assert "mode: invalid: TRACERS='bogus' is not a valid value" in result.stdout
 
 
@@ -66,7 +67,7 @@ def test_json_holds_the_same_facts(python, tmp_path):
         assert facts["tools"][label]["path"] == shutil.which(command)
     mounted = next((p for p in ("/sys/kernel/tracing", "/sys/kernel/debug/tracing") if os.path.ismount(p)), None)
     assert facts["tracefs"]["mounted"] is (mounted is not None) and facts["tracefs"]["path"] == mounted
-    assert facts["runtime_directory"] == {"path": str(run_dir), "usable": True, "problem": None}
+    assert facts["runtime_directory"] == {"path": str(run_dir), "usable": True, "problem": None, "notes": []}
 
     text = python(["-m", "tracers", "doctor"], env=env).stdout
     assert f"auto backend: {facts['auto_backend']['name']}: {facts['auto_backend']['reason']}" in text.splitlines()

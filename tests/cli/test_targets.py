@@ -1,6 +1,7 @@
 """list and show targets: files inside packages (real module names, relative imports), package
 directories, dotted names, submodules that fail to import, and targets that cannot be used."""
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -45,12 +46,12 @@ FILES = {
     "pkg/__main__.py": "raise SystemExit('the __main__ module ran')\n",
 }
 
-DEEP = {"provider": "deep", "class": "Deep", "module": "pkg.sub.deep", "object": None,
+DEEP = {"provider": "deep", "class": "Deep", "module": "pkg.sub.deep",
         "probes": [{"name": "hit", "line": 7, "args": [{"name": "level", "type": "U8"}]},
                    {"name": "missed", "line": 8, "args": []}]}
-CORE = {"provider": "core_probes", "class": "CoreProbes", "module": "pkg.core", "object": None,
+CORE = {"provider": "core_probes", "class": "CoreProbes", "module": "pkg.core",
         "probes": [{"name": "started", "line": 5, "args": [{"name": "port", "type": "int"}]}]}
-JOBS = {"provider": "job_probes", "class": "JobProbes", "module": "pkg.jobs", "object": None,
+JOBS = {"provider": "job_probes", "class": "JobProbes", "module": "pkg.jobs",
         "probes": [{"name": "queued", "line": 10, "args": [
             {"name": "job", "type": "str"}, {"name": "size", "type": "U32"},
             {"name": "queue", "type": "Optional[str]"}]}]}
@@ -67,9 +68,11 @@ def app(tmp_path: Path) -> Path:
 
 
 def listed(result) -> list:
-    """The providers of ``list --json``, each probe's file checked and then left out."""
+    """The providers of ``list --json``, each probe's file and the provider's object checked and then left out."""
     providers = json.loads(result.stdout)["providers"]
     for provider in providers:
+        assert provider.pop("pids") is None  # a module, not a process
+        assert re.fullmatch(rf".*/{provider['provider']}-[0-9a-f]{{16}}\.so", provider.pop("object"))
         for probe in provider["probes"]:
             module_file = provider["module"].replace(".", "/") + ".py"
             assert probe.pop("file").endswith("/app/" + module_file), probe

@@ -331,14 +331,16 @@ def traced(spawn: Callable[..., Process], tmp_path: Path, runtime_dir: Path) -> 
 
 
 @pytest.fixture
-def bpftrace(spawn: Callable[..., Process]) -> Callable[[int, str], Tracer]:
-    """``bpftrace(pid, program)`` starts bpftrace attached to ``pid`` (waiting for it to attach)."""
+def bpftrace(spawn: Callable[..., Process]) -> Callable[[Optional[int], str], Tracer]:
+    """``bpftrace(pid, program)`` starts bpftrace attached to ``pid``, or by the
+    program's paths alone when ``pid`` is None (waiting for it to attach)."""
     path = require_tool("bpftrace")
     require_root("bpftrace")
     require_tracefs()
 
-    def start(pid: int, program: str, wait: bool = True) -> Tracer:
-        tracer = spawn([path, "-p", str(pid), "-e", program], dict(os.environ), "bpftrace", Tracer)
+    def start(pid: Optional[int], program: str, wait: bool = True) -> Tracer:
+        where = ["-p", str(pid)] if pid is not None else []
+        tracer = spawn([path, *where, "-e", program], dict(os.environ), "bpftrace", Tracer)
         assert isinstance(tracer, Tracer)
         if wait:
             tracer.attached()
@@ -376,13 +378,17 @@ def expect_ready() -> Callable[[Process], "re.Match[str]"]:
     return ready
 
 
+#: A provider object's path: the runtime directory, then PROVIDER-DIGEST.so.
+OBJECT_NAME = re.compile(r"/[A-Za-z_]\w*-[0-9a-f]{16}\.so$")
+
+
 def mapped_objects(pid: int) -> Dict[str, int]:
     """tracers objects mapped by ``pid``: path -> load bias (start of the offset-0 mapping)."""
     found: Dict[str, int] = {}
     with open(f"/proc/{pid}/maps") as maps:
         for line in maps:
             fields = line.split(None, 5)
-            if len(fields) < 6 or not re.search(r"/tracers-\d+-\d+-\w+-\d+\.so$", fields[5].strip()):
+            if len(fields) < 6 or not OBJECT_NAME.search(fields[5].strip()):
                 continue
             start, offset = int(fields[0].split("-")[0], 16), int(fields[2], 16)
             if offset == 0:

@@ -13,8 +13,11 @@ What reaches the tracer (the usdt backend's documented conversions):
   ``I8`` 200 -> -56, ``U64`` -1 -> 2**64 - 1, ``int`` (64-bit signed) 2**64 + 5 -> 5;
 * ``bool`` is 0 or 1; ``None`` for ``Optional[int]``/``Optional[bool]`` is 0;
 * ``str`` is NUL-terminated UTF-8: an embedded NUL ends it, a lone surrogate
-  becomes ``?``; ``bytes`` likewise end at their first NUL; ``None`` is a NULL
-  pointer, which bpftrace's ``str()`` prints as the empty string.
+  becomes ``?``; ``None`` is a NULL pointer, which bpftrace's ``str()`` prints
+  as the empty string;
+* ``bytes`` is two arguments, the address then the length, so ``buf()``
+  shows every byte, NULs included (bpftrace escapes what is not printable
+  ASCII as ``\\xNN``); ``None`` is a NULL address and a length of 0.
 """
 from __future__ import annotations
 
@@ -37,7 +40,8 @@ PROBES: Dict[str, Tuple[Tuple[str, str], ...]] = {
     "signed": (("a", "I8"), ("b", "I16"), ("c", "I32"), ("d", "I64"), ("e", "int")),
     "unsigned": (("a", "U8"), ("b", "U16"), ("c", "U32"), ("d", "U64"), ("e", "Optional[int]")),
     "flags": (("a", "bool"), ("b", "bool"), ("c", "Optional[bool]"), ("d", "Optional[U8]")),
-    "text": (("s", "str"), ("o", "Optional[str]"), ("b", "bytes"), ("ob", "Optional[bytes]")),
+    "text": (("s", "str"), ("o", "Optional[str]"), ("b", "bytes")),
+    "blobs": (("b", "bytes"), ("ob", "Optional[bytes]")),
 }
 
 CASES: List[Tuple[str, Tuple[Any, ...]]] = [
@@ -60,10 +64,14 @@ CASES: List[Tuple[str, Tuple[Any, ...]]] = [
     ("flags", (False, True, True, 255)),
     ("flags", (7, 0, False, 0)),
     # strings and bytes
-    ("text", ("héllo wörld ✓", None, b"bytes \x01\x7f\xff", None)),
-    ("text", ("", "present", b"", b"x")),
-    ("text", ("a\x00b", "x\udcffy", b"ab\x00cd", "✓".encode())),
-    ("text", ("日本語 テキスト", "emoji 🎉", b"\xe2\x82\xac plain", b"")),
+    ("text", ("héllo wörld ✓", None, b"bytes \x01\x7f\xff")),
+    ("text", ("", "present", b"")),
+    ("text", ("a\x00b", "x\udcffy", b"ab\x00cd")),
+    ("text", ("日本語 テキスト", "emoji 🎉", b"\xe2\x82\xac plain")),
+    ("blobs", (b"\x00\x01jobs\xff", None)),
+    ("blobs", (b"", b"x")),
+    ("blobs", ("✓".encode(), b"")),
+    ("blobs", (bytes(range(256)), b"ab\x00cd\\")),
 ]
 
 FINAL = 1_000_000
@@ -80,11 +88,11 @@ def wrap(value: int, bits: int, signed: bool) -> int:
 def rendered(annotation: str, value: Any) -> bytes:
     """What bpftrace prints for ``value`` fired as ``annotation`` (with the formats of ``program``)."""
     base = annotation[len("Optional["):-1] if annotation.startswith("Optional[") else annotation
-    if base in ("str", "bytes"):
-        if value is None:
-            return b""
-        data = value.encode("utf-8", "replace") if base == "str" else value
-        return data.split(b"\0")[0][:STRLEN - 1]
+    if base == "str":
+        return b"" if value is None else value.encode("utf-8", "replace").split(b"\0")[0][:STRLEN - 1]
+    if base == "bytes":  # buf() shows at most STRLEN bytes
+        data = b"" if value is None else value[:STRLEN]
+        return "".join(chr(b) if 0x20 <= b < 0x7F else f"\\x{b:02x}" for b in data).encode()
     if value is None:
         return b"0"
     if base == "bool":
@@ -95,8 +103,10 @@ def rendered(annotation: str, value: Any) -> bytes:
 
 def bpftrace_format(annotation: str) -> str:
     base = annotation[len("Optional["):-1] if annotation.startswith("Optional[") else annotation
-    if base in ("str", "bytes"):
+    if base == "str":
         return "%s"
+    if base == "bytes":
+        return "%r"
     if base == "bool":
         return "%u"
     size, signed = INTS[base]
@@ -108,9 +118,17 @@ def program(path: str) -> str:
     parts = []
     for name, args in PROBES.items():
         formats = "\\t".join([name, "%u"] + [bpftrace_format(a) for _, a in args])
-        values = ", ".join(["arg0"] + [f"str(arg{i})" if bpftrace_format(a) == "%s" else f"arg{i}"
-                                       for i, (_, a) in enumerate(args, start=1)])
-        parts.append(f'usdt:{path}:{PROVIDER}:{name} {{ printf("{formats}\\n", {values}); }}')
+        values, slot = ["arg0"], 1
+        for _, annotation in args:
+            conversion = bpftrace_format(annotation)
+            if conversion == "%r":  # the address, then the length
+                values.append(f"buf(arg{slot}, arg{slot + 1})")
+                slot += 2
+            else:
+                values.append(f"str(arg{slot})" if conversion == "%s" else f"arg{slot}")
+                slot += 1
+        assert slot <= 6, f"{name}: bpftrace 0.17 reads arg0..arg5"
+        parts.append(f'usdt:{path}:{PROVIDER}:{name} {{ printf("{formats}\\n", {", ".join(values)}); }}')
     return "\n".join(parts)
 
 
@@ -224,8 +242,8 @@ def test_bpftrace_prints_every_value_as_fired(traced, bpftrace, expect_ready) ->
         b"-56", b"-25536", b"-2147483648", b"-9223372036854775808", b"5"]
     assert printed[("unsigned", (-1, -1, -1, -1, -1))] == [
         b"255", b"65535", b"4294967295", b"18446744073709551615", b"-1"]
-    assert printed[("text", ("héllo wörld ✓", None, b"bytes \x01\x7f\xff", None))] == [
-        "héllo wörld ✓".encode(), b"", b"bytes \x01\x7f\xff", b""]
-    assert printed[("text", ("a\x00b", "x\udcffy", b"ab\x00cd", "✓".encode()))] == [
-        b"a", b"x?y", b"ab", "✓".encode()]
+    assert printed[("text", ("héllo wörld ✓", None, b"bytes \x01\x7f\xff"))] == [
+        "héllo wörld ✓".encode(), b"", b"bytes \\x01\\x7f\\xff"]
+    assert printed[("text", ("a\x00b", "x\udcffy", b"ab\x00cd"))] == [b"a", b"x?y", b"ab\\x00cd"]
+    assert printed[("blobs", (b"\x00\x01jobs\xff", None))] == [b"\\x00\\x01jobs\\xff", b""]
     assert printed[("flags", (True, False, None, None))] == [b"1", b"0", b"0", b"0"]

@@ -1,9 +1,9 @@
-"""The object files on disk: where they go, when they go away, what is refused.
+"""The object files on disk: one per provider content, kept while any process
+uses it, removed once none does, and never anything but the expected bytes.
 
-Tracers find USDT probes through files mapped into the process, so each
-provider's object is a real file in a private runtime directory, removed at
-exit, swept by the next process if its owner was killed, and never written
-through a symbolic link or into a directory other users can open.
+Every process that defines the same provider maps one file, named after its
+content, in a private runtime directory checked whole; the last process to
+use it removes it, and the next process removes what a killed one left.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import os
 import signal
 import stat
 from pathlib import Path
+from typing import Dict, List
 
 import pytest
 
@@ -28,8 +29,11 @@ class Files:
 
 
 paths = [loaded.path for loaded in backend("usdt").loaded]
+with open("/proc/self/maps") as maps:
+    mapped = {line.split()[4] for line in maps if line.rstrip().endswith(tuple(paths))}
 print(json.dumps({"paths": paths, "exist": [os.path.exists(p) for p in paths],
-                  "json": [os.path.exists(p[:-3] + ".json") for p in paths]}), flush=True)
+                  "inodes": [os.stat(p).st_ino for p in paths], "mapped": sorted(mapped),
+                  "gate": type(Files.one.gate).__name__}), flush=True)
 '''
 
 LINGERING = '''\
@@ -47,51 +51,118 @@ command()
 '''
 
 
-def files(directory: Path) -> list:
+def files(directory: Path) -> List[str]:
     return sorted(p.name for p in directory.iterdir())
 
 
-def test_files_are_removed_at_normal_exit(traced, runtime_dir: Path) -> None:
+def one_shot(traced, **env: str) -> Dict:
+    process = traced(ONE_SHOT, hook=False, env=env or None)
+    assert process.wait() == 0, process.describe()
+    assert process.stderr_text() == "", process.describe()
+    return json.loads(process.stdout_lines()[-1])
+
+
+def test_the_same_provider_gets_the_same_file_across_restarts(traced, runtime_dir: Path) -> None:
+    first, second = one_shot(traced), one_shot(traced)
+    (path,) = first["paths"]
+    assert second["paths"] == [path]  # a restarted program reuses the path: tracers' commands keep working
+    assert Path(path).parent == runtime_dir
+    assert first["exist"] == [True] and first["mapped"] == [str(first["inodes"][0])]
+    assert first["gate"] == "c_ushort"  # the semaphore in the mapped object
+    assert files(runtime_dir) == []  # removed when its only user exited
+
+
+def test_a_file_stays_while_any_process_uses_it_whatever_the_exit_order(traced, runtime_dir: Path,
+                                                                        expect_ready) -> None:
+    a = traced(LINGERING, hook=False, name="a")
+    path = expect_ready(a).group(2).strip()
+    b = traced(LINGERING, hook=False, name="b")
+    assert expect_ready(b).group(2).strip() == path
+    inode = os.stat(path).st_ino
+    a.send("quit")
+    assert a.wait() == 0, a.describe()
+    assert os.stat(path).st_ino == inode  # b still maps it
+    c = traced(LINGERING, hook=False, name="c")
+    assert expect_ready(c).group(2).strip() == path
+    assert os.stat(path).st_ino == inode  # verified and reused, not rewritten
+    c.send("quit")
+    assert c.wait() == 0, c.describe()
+    assert os.stat(path).st_ino == inode
+    b.send("quit")
+    assert b.wait() == 0, b.describe()
+    assert files(runtime_dir) == []
+
+
+def test_what_a_killed_process_left_is_swept_by_the_next_one(traced, runtime_dir: Path, expect_ready) -> None:
+    killed = traced(LINGERING, hook=False, name="killed")
+    killed_path = expect_ready(killed).group(2).strip()
+    os.kill(killed.pid, signal.SIGKILL)
+    assert killed.wait() == -signal.SIGKILL
+    assert os.path.exists(killed_path)  # no exit handler after SIGKILL
+    (stale_temporary := runtime_dir / ".tmp-1-000000000000").write_bytes(b"half written")
+    (other := runtime_dir / "notes.txt").write_text("not ours")
+
+    report = one_shot(traced)  # another provider: its first use sweeps the directory
+    assert not os.path.exists(killed_path) and not stale_temporary.exists()
+    assert other.exists()  # only files named like tracers' own are touched
+    assert not os.path.exists(report["paths"][0])
+    assert files(runtime_dir) == ["notes.txt"]
+
+
+def test_the_runtime_directory_is_created_private(traced, tmp_path: Path) -> None:
+    directory = tmp_path / "made" / "here"
+    (path,) = one_shot(traced, TRACERS_RUNTIME_DIR=str(directory))["paths"]
+    assert Path(path).parent == directory
+    for made in (directory, directory.parent):
+        info = os.lstat(made)
+        assert stat.S_ISDIR(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o700
+        assert info.st_uid == os.geteuid()
+
+
+def plant(kind: str, at: Path, tmp_path: Path) -> Path:
+    """Put something other than the expected object at ``at``; return what must stay untouched."""
+    elsewhere = tmp_path / "elsewhere.so"
+    elsewhere.write_bytes(b"\x7fELF not the object")
+    if kind == "wrong bytes":
+        os.link(elsewhere, at)  # the same file under both names: replaced, never written into
+    elif kind == "symlink":
+        at.symlink_to(elsewhere)
+    elif kind == "fifo":
+        os.mkfifo(at, 0o600)
+    elif kind == "open to others":
+        at.write_bytes(b"")
+        at.chmod(0o666)
+    return elsewhere
+
+
+@pytest.mark.parametrize("kind", ["wrong bytes", "symlink", "fifo", "open to others"])
+def test_anything_but_the_expected_file_is_replaced_never_loaded(traced, runtime_dir: Path,
+                                                                  tmp_path: Path, kind: str) -> None:
+    (path,) = one_shot(traced)["paths"]
+    runtime_dir.mkdir(mode=0o700, exist_ok=True)
+    untouched = plant(kind, Path(path), tmp_path)
+    before = untouched.read_bytes() if kind != "fifo" else b""
+
+    report = one_shot(traced)
+    assert report["paths"] == [path]
+    assert report["gate"] == "c_ushort"
+    # What got mapped is a regular file with the object's bytes, not what was planted.
+    assert report["mapped"] == [str(report["inodes"][0])]
+    if kind != "fifo":
+        assert untouched.read_bytes() == before
+    assert files(runtime_dir) == []
+
+
+def test_a_directory_in_the_way_costs_one_warning_and_no_probes(traced, runtime_dir: Path) -> None:
+    (path,) = one_shot(traced)["paths"]
+    os.makedirs(path)
     process = traced(ONE_SHOT, hook=False)
     assert process.wait() == 0, process.describe()
     report = json.loads(process.stdout_lines()[-1])
-    (path,) = report["paths"]
-    assert Path(path).parent == runtime_dir
-    assert report["exist"] == [True] and report["json"] == [True]
-    assert not os.path.exists(path) and not os.path.exists(path[:-3] + ".json")
-    assert files(runtime_dir) == []
-
-
-def test_files_of_a_killed_process_are_swept_by_the_next_one(traced, runtime_dir: Path, expect_ready) -> None:
-    killed = traced(LINGERING, hook=False, name="killed")
-    killed_path = expect_ready(killed).group(2).split()[0]
-    alive = traced(LINGERING, hook=False, name="alive")
-    alive_path = expect_ready(alive).group(2).split()[0]
-    os.kill(killed.pid, signal.SIGKILL)
-    assert killed.wait() == -signal.SIGKILL
-    assert os.path.exists(killed_path) and os.path.exists(killed_path[:-3] + ".json")  # no atexit after SIGKILL
-
-    # The next process to define a provider sweeps what the dead one left, and only that.
-    nxt = traced(ONE_SHOT, hook=False, name="next")
-    assert nxt.wait() == 0, nxt.describe()
-    (next_path,) = json.loads(nxt.stdout_lines()[-1])["paths"]
-    assert not os.path.exists(killed_path) and not os.path.exists(killed_path[:-3] + ".json")
-    assert os.path.exists(alive_path) and os.path.exists(alive_path[:-3] + ".json")
-    assert not os.path.exists(next_path)
-    alive.send("quit")
-    assert alive.wait() == 0, alive.describe()
-    assert files(runtime_dir) == []
-
-
-def test_runtime_directory_is_created_private(traced, tmp_path: Path) -> None:
-    directory = tmp_path / "made" / "here"
-    process = traced(ONE_SHOT, hook=False, env={"TRACERS_RUNTIME_DIR": str(directory)})
-    assert process.wait() == 0, process.describe()
-    (path,) = json.loads(process.stdout_lines()[-1])["paths"]
-    assert Path(path).parent == directory
-    info = os.lstat(directory)
-    assert stat.S_ISDIR(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o700
-    assert info.st_uid == os.geteuid()
+    assert report["paths"] == [] and report["gate"] == "bool"
+    stderr = process.stderr_text()
+    assert stderr.count("Warning") == 1 and "backend 'usdt' unavailable" in stderr, stderr
+    assert os.path.isdir(path)
 
 
 REFUSED = '''\
@@ -113,14 +184,14 @@ class Second:
 First.one.fire(1)
 Second.two.fire(2)
 with open("/proc/self/maps") as maps:
-    mapped = [line for line in maps if "/tracers-" in line]
+    mapped = [line for line in maps if ".so" in line and "/runtime" in line]
 print(json.dumps({"gates": [bool(First.one), bool(Second.two)], "mapped": mapped,
                   "usdt_loaded": len(backend("usdt").loaded)}), flush=True)
 '''
 
 
-@pytest.mark.parametrize("planted", ["symlink", "mode 0755"])
-def test_unsafe_runtime_directory_is_refused(traced, tmp_path: Path, planted: str) -> None:
+@pytest.mark.parametrize("planted", ["symlink", "mode 0755", "parent open to others"])
+def test_an_unsafe_runtime_directory_is_refused(traced, tmp_path: Path, planted: str) -> None:
     """The program still runs and exits 0, with one warning; its probes are no-ops."""
     target = tmp_path / "elsewhere"
     target.mkdir(mode=0o700)
@@ -128,11 +199,17 @@ def test_unsafe_runtime_directory_is_refused(traced, tmp_path: Path, planted: st
     if planted == "symlink":
         directory.symlink_to(target, target_is_directory=True)
         reason = "is a symbolic link"
-    else:
+    elif planted == "mode 0755":
         directory.mkdir()
         directory.chmod(0o755)
         target = directory
         reason = "is open to other users (mode 755)"
+    else:
+        shared = tmp_path / "shared"
+        shared.mkdir()
+        shared.chmod(0o777)  # anyone may rename what is inside, and no sticky bit stops them
+        directory = target = shared / "runtime"
+        reason = "is writable by other users (mode 777)"
     process = traced(REFUSED, hook=False, env={"TRACERS_RUNTIME_DIR": str(directory)})
     assert process.wait() == 0, process.describe()
     report = json.loads(process.stdout_lines()[-1])
@@ -141,8 +218,23 @@ def test_unsafe_runtime_directory_is_refused(traced, tmp_path: Path, planted: st
     assert stderr.count("Warning") == 1, stderr
     assert "RuntimeWarning: tracers: backend 'usdt' unavailable, probes will not fire" in stderr
     assert reason in stderr
-    assert files(target) == []
+    assert not target.exists() or files(target) == []
     if planted == "symlink":
         assert directory.is_symlink()
-    else:
+    elif planted == "mode 0755":
         assert stat.S_IMODE(os.lstat(directory).st_mode) == 0o755  # left as it was
+
+
+@pytest.mark.parametrize("variable", ["TRACERS_RUNTIME_DIR", "XDG_RUNTIME_DIR", "XDG_CACHE_HOME"])
+def test_a_relative_directory_is_ignored_with_one_warning(traced, tmp_path: Path, variable: str) -> None:
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    env = {"TRACERS_RUNTIME_DIR": "", "XDG_RUNTIME_DIR": "", "XDG_CACHE_HOME": "", "HOME": str(home),
+           variable: "relative/dir"}
+    process = traced(ONE_SHOT, hook=False, env=env)
+    assert process.wait() == 0, process.describe()
+    (path,) = json.loads(process.stdout_lines()[-1])["paths"]
+    assert Path(path).parent == home / ".cache" / "tracers"  # the next place, not one under the cwd
+    stderr = process.stderr_text()
+    assert stderr.count("Warning") == 1 and f"ignoring {variable}='relative/dir'" in stderr, stderr
+    assert not (tmp_path / "relative").exists()

@@ -15,7 +15,7 @@ import os
 import pkgutil
 import sys
 from types import ModuleType
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from .._docs import expected_object_path, perf_commands, probe_commands
 from .._spec import ProviderSpec

@@ -6,6 +6,7 @@ never loads one and a process with tracing on loads only the one it uses.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import threading
 from typing import Mapping
@@ -28,6 +29,15 @@ USDT_MACHINES = ("x86_64", "aarch64")
 _backends: dict[str, Backend] = {}
 _failed: set[str] = set()
 _lock = threading.RLock()
+
+
+def _new_lock_in_child() -> None:
+    """A fork() child gets a fresh lock: another thread may have held this one at the fork."""
+    global _lock
+    _lock = threading.RLock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 def choose_auto() -> tuple[str, str]:

@@ -41,8 +41,7 @@ class UsdtBackend:
         if found is None:
             raise BackendError("USDT probes need Linux on x86_64 or aarch64")
         self.machine = found
-        self.loaded: list[LoadedProvider] = []
-        self._lock = threading.Lock()
+        self.loaded: list[LoadedProvider] = []  # appended to without a lock: a fork() child never waits
 
     def bind(self, provider: ProviderSpec, strict: bool) -> dict[str, ProbeBinding]:
         """Any failure (writing, loading, finding symbols) is a BackendError: the caller warns once."""
@@ -60,10 +59,11 @@ class UsdtBackend:
                                      build_id, description)
         store = _store.object_store()
         held = store.obtain(name, shared.data)
-        library, base = _load(held, shared)
+        library, base, mapped = _load(held.path, shared)
+        if mapped != (held.device, held.inode):  # replaced by another process between check and load
+            held = store.adopt(name, shared.data, *mapped)
         store.sweep_once()
-        with self._lock:
-            self.loaded.append(LoadedProvider(provider, held.path, library))
+        self.loaded.append(LoadedProvider(provider, held.path, library))
         with _collector_paused():  # thousands of new objects, none of them garbage
             bindings = {}
             for probe, stub_at, semaphore_at in zip(provider.probes, shared.stubs, shared.semaphores):
@@ -74,22 +74,22 @@ class UsdtBackend:
         return bindings
 
 
-def _load(held: _store.HeldObject, shared: SharedObject) -> tuple[ctypes.CDLL, int]:
-    """dlopen the verified file; return it and its load base, once the mapping is proven to be it.
+def _load(path: str, shared: SharedObject) -> tuple[ctypes.CDLL, int, tuple[int, int]]:
+    """dlopen the verified file: the library, its load base, and the (device, inode) mapped.
 
     No other user can rename anything on the file's path (the runtime
-    directory's check), so the path still names the file verified.  The
-    mapping is checked anyway, against the descriptor that holds the lock.
+    directory's check), so the path still names a file of this user; the
+    caller checks that the mapping is the very file it verified and holds.
     """
     try:
-        library = ctypes.CDLL(held.path, mode=ctypes.RTLD_LOCAL)
+        library = ctypes.CDLL(path, mode=ctypes.RTLD_LOCAL)
         base_symbol = ctypes.addressof(ctypes.c_char.in_dll(library, BASE_SYMBOL))
     except (OSError, ValueError, AttributeError) as problem:
-        raise BackendError(f"cannot load the probe object {held.path}: {problem}") from problem
+        raise BackendError(f"cannot load the probe object {path}: {problem}") from problem
     mapped = _mapping_of(base_symbol)
-    if mapped != (held.device, held.inode):
-        raise BackendError(f"the object mapped for {held.path} is not the file tracers verified; not using it")
-    return library, base_symbol - shared.base_symbol
+    if mapped is None:
+        raise BackendError(f"cannot find the mapping of {path} in /proc/self/maps")
+    return library, base_symbol - shared.base_symbol, mapped
 
 
 def _mapping_of(address: int) -> Optional[tuple[int, int]]:
@@ -105,17 +105,38 @@ def _mapping_of(address: int) -> Optional[tuple[int, int]]:
     return None
 
 
+_pauses = 0  # threads inside _collector_paused
+_pauses_lock = threading.Lock()
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector, which otherwise runs dozens of
     times while a large provider's probes are created."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    global _pauses
+    with _pauses_lock:
+        _pauses += 1
+        if _pauses == 1:
+            gc.disable()
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _pauses_lock:
+            _pauses -= 1
+            if _pauses == 0:
+                gc.enable()
+
+
+def _resume_collector_in_child() -> None:
+    """A fork() child of a thread that was pausing the collector gets it back."""
+    global _pauses, _pauses_lock
+    _pauses_lock = threading.Lock()
+    if _pauses:
+        _pauses = 0
+        gc.enable()
+
+
+os.register_at_fork(after_in_child=_resume_collector_in_child)
 
 
 def create() -> UsdtBackend:

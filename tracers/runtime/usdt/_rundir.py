@@ -16,7 +16,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import threading
 from typing import NamedTuple, Optional
 
 from ... import _report
@@ -25,15 +24,12 @@ from ..._errors import BackendError
 ENV_DIR = "TRACERS_RUNTIME_DIR"
 _DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _warned: set[str] = set()
-_warned_lock = threading.Lock()
 
 
 def _warn_once(message: str) -> None:
-    with _warned_lock:
-        if message in _warned:
-            return
+    if message not in _warned:
         _warned.add(message)
-    _report.warn(message)
+        _report.warn(message)
 
 
 class RuntimeDir(NamedTuple):
@@ -41,6 +37,16 @@ class RuntimeDir(NamedTuple):
 
     path: str
     fd: int
+    device: int
+    inode: int
+
+    def still_open(self) -> bool:
+        """Whether ``fd`` is still this directory (a daemon may close every descriptor)."""
+        try:
+            info = os.fstat(self.fd)
+        except OSError:
+            return False
+        return (info.st_dev, info.st_ino) == (self.device, self.inode)
 
 
 def candidates() -> list[tuple[str, bool]]:
@@ -115,7 +121,10 @@ def open_checked(path: str, create: bool = True) -> RuntimeDir:
     directory on it (see the module's docstring)."""
     if not os.path.isabs(path):
         raise BackendError(f"the runtime directory {path!r} is not an absolute path")
-    real = os.path.realpath(path)
+    # Links among the parents are resolved (the walk below checks where they
+    # lead); the directory itself must not be one.
+    real = os.path.join(os.path.realpath(os.path.dirname(path.rstrip("/")) or "/"),
+                        os.path.basename(path.rstrip("/")))
     parts = [part for part in real.split("/") if part]
     uid = os.geteuid()
     fd = os.open("/", _DIRECTORY_FLAGS)
@@ -129,8 +138,8 @@ def open_checked(path: str, create: bool = True) -> RuntimeDir:
             fd = child
             if index < len(parts) - 1:
                 _check_parent(fd, walked, uid)
-        _check_final(fd, real, uid)
-        return RuntimeDir(real, fd)
+        info = _check_final(fd, real, uid)
+        return RuntimeDir(real, fd, info.st_dev, info.st_ino)
     except BaseException:
         os.close(fd)
         raise
@@ -151,11 +160,18 @@ def _open_component(parent: int, name: str, walked: str, create: bool) -> int:
                 raise BackendError(f"cannot create the runtime directory {walked}: {problem.strerror}") from None
         except OSError as problem:
             if problem.errno in (errno.ELOOP, errno.ENOTDIR):
-                what = "a symbolic link" if problem.errno == errno.ELOOP else "not a directory"
+                what = "a symbolic link" if _is_link(parent, name) else "not a directory"
                 raise BackendError(f"{walked}, on the runtime directory's path, is {what}; refusing to "
                                    f"follow it (set {ENV_DIR} to a private directory)") from None
             raise BackendError(f"cannot open {walked} on the runtime directory's path: {problem.strerror}") from None
     raise BackendError(f"cannot open {walked} on the runtime directory's path")
+
+
+def _is_link(parent: int, name: str) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
 
 
 def _check_parent(fd: int, path: str, uid: int) -> None:
@@ -170,7 +186,7 @@ def _check_parent(fd: int, path: str, uid: int) -> None:
                            f"set {ENV_DIR} to a directory whose parents only their owners can write")
 
 
-def _check_final(fd: int, path: str, uid: int) -> None:
+def _check_final(fd: int, path: str, uid: int) -> os.stat_result:
     info = os.fstat(fd)
     if info.st_uid != uid:
         raise BackendError(f"the runtime directory {path} belongs to uid {info.st_uid}, not to this user "
@@ -182,3 +198,4 @@ def _check_final(fd: int, path: str, uid: int) -> None:
     if mode & 0o700 != 0o700:
         raise BackendError(f"the runtime directory {path} is not writable and searchable by its owner "
                            f"(mode {mode:o}); run 'chmod 700 {path}'")
+    return info

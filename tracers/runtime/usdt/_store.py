@@ -28,7 +28,7 @@ from typing import Iterable, NamedTuple, Optional
 
 from ..._errors import BackendError
 from ._describe import is_object_name
-from ._rundir import RuntimeDir, open_runtime_dir
+from ._rundir import RuntimeDir, open_checked, open_runtime_dir
 
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -56,50 +56,74 @@ class ObjectStore:
         self._swept = False
         self.lock = threading.Lock()
 
+    def _reopen_if_closed(self) -> None:
+        """Check the directory again if the program closed our descriptor of it."""
+        if not self.directory.still_open():
+            self.directory = open_checked(self.directory.path, create=False)
+
     def obtain(self, name: str, data: bytes) -> HeldObject:
         """A file ``name`` holding exactly ``data``, locked shared for the life of the process."""
         with self.lock:
+            self._reopen_if_closed()
             found = self.held.get(name)
             if found is None:
                 found = self.held[name] = self._obtain(name, data)
             return found
 
     def _obtain(self, name: str, data: bytes) -> HeldObject:
-        for _ in range(5):  # another process may remove or replace it in between: look again
-            fd = self._open_existing(name)
-            if fd is not None:
-                held = self._verified(fd, name, data)
-                if held is not None:
-                    return held
-                os.close(fd)
+        for _ in range(10):  # another process may remove or replace it in between: look again
+            try:
+                fd = os.open(name, _READ_FLAGS, dir_fd=self.directory.fd)
+            except FileNotFoundError:
+                held = self._publish(name, data, replace=False)
+            except OSError:  # a link, or something else we may not open: replaced
                 held = self._publish(name, data, replace=True)
             else:
-                held = self._publish(name, data, replace=False)
+                held, bad = self._verified(fd, name, data)
+                if held is None:
+                    os.close(fd)
+                    if bad:  # still there, and not ours or not the expected bytes
+                        held = self._publish(name, data, replace=True)
             if held is not None:
                 return held
         raise BackendError(f"cannot create {self._path(name)}: the file keeps changing")
 
+    def adopt(self, name: str, data: bytes, device: int, inode: int) -> HeldObject:
+        """Hold the file now named ``name`` instead, if it is the one mapped (device, inode)
+        and has the expected bytes: another process replaced the file between our check and
+        the load."""
+        with self.lock:
+            try:
+                fd = os.open(name, _READ_FLAGS, dir_fd=self.directory.fd)
+            except OSError as problem:
+                raise BackendError(f"cannot open {self._path(name)} again: {problem.strerror}") from None
+            held, _ = self._verified(fd, name, data)
+            if held is None or (held.device, held.inode) != (device, inode):
+                os.close(fd)
+                raise BackendError(f"the object mapped for {self._path(name)} is not the file tracers "
+                                   f"verified; not using it")
+            previous = self.held.get(name)
+            if previous is not None:
+                os.close(previous.fd)
+            self.held[name] = held
+            return held
+
     def _path(self, name: str) -> str:
         return os.path.join(self.directory.path, name)
 
-    def _open_existing(self, name: str) -> Optional[int]:
-        try:
-            return os.open(name, _READ_FLAGS, dir_fd=self.directory.fd)
-        except FileNotFoundError:
-            return None
-        except OSError:
-            return None  # a link, or something we may not open: replaced below
-
-    def _verified(self, fd: int, name: str, data: bytes) -> Optional[HeldObject]:
-        """The file as a held object if it is ours, unchanged and still under ``name``."""
+    def _verified(self, fd: int, name: str, data: bytes) -> tuple[Optional[HeldObject], bool]:
+        """The file as a held object if it is ours, unchanged and still under ``name``;
+        else whether it is bad (still under ``name``, but not what we expect)."""
         info = os.fstat(fd)
         if (not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_size != len(data)
                 or info.st_mode & 0o022):
-            return None
+            return None, self._still_named(name, info)
         fcntl.flock(fd, fcntl.LOCK_SH)  # waits only for a sweeper that is removing it
-        if _read_all(fd, len(data)) != data or not self._still_named(name, info):
-            return None
-        return HeldObject(name, self._path(name), fd, info.st_dev, info.st_ino)
+        if not self._still_named(name, info):
+            return None, False  # removed or replaced meanwhile: look again
+        if _read_all(fd, len(data)) != data:
+            return None, True
+        return HeldObject(name, self._path(name), fd, info.st_dev, info.st_ino), False
 
     def _still_named(self, name: str, info: os.stat_result) -> bool:
         try:
@@ -157,48 +181,93 @@ class ObjectStore:
         with self.lock:
             held, self.held = list(self.held.values()), {}
         for item in held:
-            os.close(item.fd)
-        sweep(self.directory, [item.name for item in held], exiting=True)
+            _close_if_ours(item)
+        try:
+            self._reopen_if_closed()
+        except BackendError:
+            return
+        sweep_at_exit(self.directory, [item.name for item in held])
 
 
-def sweep(directory: RuntimeDir, names: Iterable[str], exiting: bool = False) -> int:
-    """Remove each of ``names`` that no live process uses; returns how many went.
-
-    ``exiting``: this process is about to exit, so its own mappings do not count.
-    """
+def sweep(directory: RuntimeDir, names: Iterable[str]) -> int:
+    """Remove each of ``names`` that no live process uses; returns how many went."""
     removed = 0
     mapped: Optional[set[tuple[int, int]]] = None
     for name in names:
         if name.startswith(_OLD_PREFIX):
             removed += _sweep_old(directory, name)
             continue
-        if not (is_object_name(name) or name.startswith(_TEMPORARY_PREFIX)):
+        locked = _lock_unused(directory, name)
+        if locked is None:
             continue
+        fd, info = locked
         try:
-            fd = os.open(name, _READ_FLAGS, dir_fd=directory.fd)
-        except OSError:
-            continue
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
-                continue
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                continue  # a live process holds it
             if mapped is None:
-                mapped = mapped_files(skip=os.getpid() if exiting else None)
-            if (info.st_dev, info.st_ino) in mapped:
-                continue
-            now = os.stat(name, dir_fd=directory.fd, follow_symlinks=False)
-            if (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino):
-                os.unlink(name, dir_fd=directory.fd)
-                removed += 1
-        except OSError:
-            continue
+                mapped = mapped_files(directory.path)
+            if (info.st_dev, info.st_ino) not in mapped:
+                removed += _unlink_if_still(directory, name, info)
         finally:
             os.close(fd)
     return removed
+
+
+def sweep_at_exit(directory: RuntimeDir, names: Iterable[str], patience: float = 0.1) -> None:
+    """Remove this exiting process's objects that no other process uses.
+
+    Processes exiting together all see each other's mappings for a moment;
+    the one that takes a file's exclusive lock keeps it (others then leave
+    the file to it) and waits briefly for the other mappings to go.  A file
+    still mapped after that belongs to a process that closed our descriptors
+    (a daemon) and stays.
+    """
+    import time
+
+    locked = {name: found for name in names if (found := _lock_unused(directory, name)) is not None}
+    deadline = time.monotonic() + patience
+    try:
+        while locked:
+            mapped = mapped_files(directory.path, skip=os.getpid())
+            for name, (fd, info) in list(locked.items()):
+                if (info.st_dev, info.st_ino) not in mapped:
+                    _unlink_if_still(directory, name, info)
+                    os.close(locked.pop(name)[0])
+            if not locked or time.monotonic() > deadline:
+                break
+            time.sleep(0.005)
+    finally:
+        for fd, _ in locked.values():
+            os.close(fd)
+
+
+def _lock_unused(directory: RuntimeDir, name: str) -> Optional[tuple[int, os.stat_result]]:
+    """An exclusive lock on ``name`` if it is one of ours that no process holds, with its status."""
+    if not (is_object_name(name) or name.startswith(_TEMPORARY_PREFIX)):
+        return None
+    try:
+        fd = os.open(name, _READ_FLAGS, dir_fd=directory.fd)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid():
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd, info
+    except OSError:
+        pass  # a live process holds it
+    os.close(fd)
+    return None
+
+
+def _unlink_if_still(directory: RuntimeDir, name: str, info: os.stat_result) -> int:
+    """Unlink ``name`` if it still names the file described by ``info``."""
+    try:
+        now = os.stat(name, dir_fd=directory.fd, follow_symlinks=False)
+        if (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino):
+            os.unlink(name, dir_fd=directory.fd)
+            return 1
+    except OSError:
+        pass
+    return 0
 
 
 def _sweep_old(directory: RuntimeDir, name: str) -> int:
@@ -222,8 +291,9 @@ def process_start_time(pid: int) -> Optional[int]:
     return int(fields[19])
 
 
-def mapped_files(skip: Optional[int] = None) -> set[tuple[int, int]]:
-    """(device, inode) of every file mapped by a process whose maps we may read."""
+def mapped_files(directory: str, skip: Optional[int] = None) -> set[tuple[int, int]]:
+    """(device, inode) of every file in ``directory`` mapped by a process whose maps we may read."""
+    needle = os.path.join(directory, "").encode()
     found: set[tuple[int, int]] = set()
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == skip:
@@ -233,12 +303,25 @@ def mapped_files(skip: Optional[int] = None) -> set[tuple[int, int]]:
                 data = file.read()
         except OSError:
             continue
+        if needle not in data:
+            continue
         for line in data.splitlines():
             fields = line.split(None, 5)
-            if len(fields) == 6 and fields[4] != b"0":
+            if len(fields) == 6 and fields[5].startswith(needle):
                 major, minor = fields[3].split(b":")
                 found.add((os.makedev(int(major, 16), int(minor, 16)), int(fields[4])))
     return found
+
+
+def _close_if_ours(item: HeldObject) -> None:
+    """Close a held object's descriptor, unless the program closed it (a daemon
+    closing every descriptor) and the number now belongs to one of its own files."""
+    try:
+        info = os.fstat(item.fd)
+    except OSError:
+        return
+    if (info.st_dev, info.st_ino) == (item.device, item.inode):
+        os.close(item.fd)
 
 
 def _read_all(fd: int, size: int) -> bytes:
