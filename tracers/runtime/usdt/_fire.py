@@ -3,13 +3,15 @@
 Each probe gets a function generated for its exact arity and types, so the
 common case (values already of the declared type) costs one ctypes call plus
 a UTF-8 encode per string. ctypes wraps integers to the C width, which is the
-documented behaviour; anything ctypes refuses goes through the slow path that
-normalises every value (or raises, in strict mode).
+documented behaviour; anything ctypes refuses, and the values of the wrong kind
+it would take (``None`` for a pointer, anything for a ``bool``), go through the
+slow path that normalises every value or reports why it cannot.
 """
 from __future__ import annotations
 
 import builtins
 import ctypes
+import sys
 from types import CodeType, FunctionType
 from typing import Any, Callable
 
@@ -85,7 +87,7 @@ def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool,
     if strict:
         return checked
     code = _fire_code([arg.type for arg in probe.args])
-    namespace = {"stub": stub, "checked": checked, "__builtins__": builtins}  # Python 3.9 needs them named
+    namespace = {"stub": stub, "checked": checked, "refuse": _refuse, "__builtins__": builtins}  # Python 3.9 needs them named
     fire: Callable[..., None] = FunctionType(code, namespace, "fire", (_MISSING,) * len(probe.args))
     return fire
 
@@ -110,9 +112,29 @@ def _fire_code(types: list[ArgType]) -> CodeType:
     return code
 
 
+def _refuse() -> Any:
+    """Send a value the fast path must not pass on to the slow path, which names the problem."""
+    raise TypeError("not for the fast path")
+
+
+# ctypes on Python 3.9 also converts objects with __int__ (a Decimal) for integer arguments.
+_CTYPES_TAKES_INT_LIKE = sys.version_info < (3, 10)
+
+
 def _fast_expression(name: str, arg: ArgType) -> str:
-    """The argument as passed to ctypes when it already has the declared type."""
+    """The argument as passed to ctypes when it already has the declared type.
+
+    ctypes itself refuses a float, a str or None for an integer; what it would
+    take but must not fire is refused in the branch the common case skips.
+    """
     if arg.kind == "str":
-        # Not a str: ctypes takes bytes and None (NULL) as they are and refuses the rest.
-        return f"({name}.encode('utf-8', 'replace') if {name}.__class__ is str else {name})"
+        other = f"({name} if {name} is None else refuse())" if arg.optional else "refuse()"
+        return f"({name}.encode('utf-8', 'replace') if {name}.__class__ is str else {other})"
+    if arg.kind == "bytes":
+        # ctypes takes bytes and None (NULL), nothing else.
+        return name if arg.optional else f"({name} if {name} is not None else refuse())"
+    if arg.kind == "bool" or _CTYPES_TAKES_INT_LIKE:
+        # ctypes takes anything for c_bool (its truth value).
+        exact = "bool" if arg.kind == "bool" else "int"
+        return f"({name} if {name}.__class__ is {exact} else refuse())"
     return name
