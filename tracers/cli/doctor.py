@@ -8,7 +8,7 @@ import sys
 
 from .. import _config, __version__
 from .._errors import BackendError, ConfigError
-from ..runtime import choose_auto
+from ..runtime import backend_note, choose_auto
 
 TOOLS = (
     ("bpftrace", ("bpftrace",), "apt-get install bpftrace"),
@@ -26,8 +26,8 @@ def doctor() -> int:
     print(f"tracers {__version__} on Python {platform.python_version()} ({sys.executable})")
     print(f"platform: {sys.platform} {platform.machine()}, kernel {platform.release()}")
     try:
-        mode = _config.current()
-        state = f"on, backend {mode.backend}" if mode.enabled else "off"
+        mode = _config.from_environment()
+        state = f"on, backend {mode.backend}{backend_note(mode.backend or '')}" if mode.enabled else "off"
         print(f"mode: {state} (TRACERS={os.environ.get('TRACERS', '')!r})")
     except ConfigError as error:
         print(f"mode: invalid: {error}")
