@@ -173,7 +173,7 @@ def _make_provider(cls: T, provider: Optional[str], caller: Optional[FrameType])
     specs = tuple(_probe_spec(cls, attr, function) for attr, function in definitions.items())
     if not specs:
         _fail(where, f"provider {cls.__qualname__}", "declares no probes",
-              "add at least one method such as 'def started(pid: int): ...'")
+              "add at least one probe such as '@staticmethod def started(pid: int) -> ProbeCall: ...'")
     _claim_provider_name(name, cls, where)
     spec = ProviderSpec(name, cls.__qualname__, cls.__module__, specs)
     bindings = _bind(spec)

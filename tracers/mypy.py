@@ -160,7 +160,7 @@ def _declare_provider(ctx: ClassDefContext) -> bool:
                   "'@staticmethod def name(arg: type, ...) -> ProbeCall: ...'")
     if not probes:
         _fail(api, cls, cls.name, None, "declares no probes",
-              "add at least one method such as 'def started(pid: int): ...'")
+              "add at least one probe such as '@staticmethod def started(pid: int) -> ProbeCall: ...'")
     info.metadata[METADATA_KEY] = {"probes": probes}
     return True
 

@@ -36,7 +36,7 @@ CASES = [
     ("return", "def e(x: int) -> int: ...", r"a probe definition returns ProbeCall; write '-> ProbeCall'"),
     ("return-static", "@staticmethod\n    def e(x: int) -> str: ...", r"a probe definition returns ProbeCall"),
     ("static-self", "@staticmethod\n    def e(self, x: int) -> ProbeCall: ...", r"probes take no 'self'"),
-    ("static-float", "@staticmethod\n    def e(x: float) -> ProbeCall: ...", r"argument 'x': unsupported annotation float"),
+    ("static-float", "@staticmethod\n    def e(x: float) -> ProbeCall: ...", r"argument 'x': unsupported annotation"),
     ("static-body", "@staticmethod\n    def e(x: int) -> ProbeCall: print(x)", r"the body must be empty"),
     ("union", "def e(x: Union[int, str]): ...", r"only Optional\[X\] is allowed"),
     ("optional-float", "def e(x: Optional[float]): ...", r"unsupported annotation float"),

@@ -87,7 +87,8 @@ def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool,
     if strict:
         return checked
     code = _fire_code([arg.type for arg in probe.args])
-    namespace = {"stub": stub, "checked": checked, "refuse": _refuse, "__builtins__": builtins}  # Python 3.9 needs them named
+    # Python 3.9 needs the builtins named.
+    namespace = {"stub": stub, "checked": checked, "refuse": _refuse, "__builtins__": builtins}
     fire: Callable[..., None] = FunctionType(code, namespace, "fire", (_MISSING,) * len(probe.args))
     return fire
 
