@@ -10,6 +10,7 @@ Declare a provider with :func:`tracer`, fire with :func:`probe`::
     probe(SimpleProbes.greeting("hello", "world"))
 """
 from typing import TYPE_CHECKING
+
 from ._errors import (
     BackendError,
     ConfigError,

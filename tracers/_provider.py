@@ -319,7 +319,7 @@ class _Declared(NamedTuple):
 
 
 _declared: dict[str, _Declared] = {}
-_declared_lock = threading.Lock()
+_declared_lock = threading.RLock()  # RLock: a finalizer run by gc.collect() below may declare one
 
 
 def _claim_provider_name(name: str, cls: type, where: str) -> None:
