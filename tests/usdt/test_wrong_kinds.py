@@ -77,7 +77,7 @@ def main():
         for name in GOOD:
             for value in WRONG[name] + GOOD[name] + WRONG[name]:
                 fire(name, 1, value)
-    report("warnings", [str(w.message) for w in caught])
+    report("warnings", [f"{w.lineno}: {w.message}" for w in caught if w.filename == __file__])
     say("done")
     command()
 
@@ -85,10 +85,11 @@ def main():
 main()
 '''
 
+PROBES = ("number", "text", "maybe_text", "data", "flag")
 PROGRAM = "\n".join(
     f'usdt:{{path}}:kinds:{name} {{{{ if (arg0 == 0) {{{{ if (@warm == 0) {{{{ printf("attached\\n"); }}}} '
     f'@warm = 1; }}}} else {{{{ @{name} = count(); }}}} }}}}'
-    for name in ("number", "text", "maybe_text", "data", "flag"))
+    for name in PROBES)
 
 WARNINGS = [
     "tracers: probe kinds:number not fired: size: expected U32, got float",
@@ -111,7 +112,10 @@ def test_only_values_of_the_declared_kind_fire(traced, bpftrace, expect_ready) -
     assert tracer.interrupt() == 0, tracer.describe()
     process.send("quit")
     assert process.wait() == 0, process.describe()
-    assert warned == str(WARNINGS).replace("'", '"')
+    lines = SOURCE.splitlines()
+    where = {name: lines.index(f"        probe(Kinds.{name}(phase, value))") + 1 for name in PROBES}
+    # Each names the probe statement's line, not tracers' own frames.
+    assert warned == str([f"{where[name]}: {message}" for name, message in zip(PROBES, WARNINGS)]).replace("'", '"')
     output = "\n".join(tracer.stdout_lines())
     counts = dict(re.findall(r"^@(\w+): (\d+)$", output, re.MULTILINE))
     counts.pop("warm")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import ctypes
+import os
 import sys
 from types import CodeType, FunctionType
 from typing import Any, Callable
@@ -55,6 +56,8 @@ def _to_wire(arg: ArgType) -> Any:
 
 _MISSING = object()  # default of every parameter: a short call still reaches the slow path's check
 _CODE_CACHE: dict[str, CodeType] = {}
+# Inside the package, so that warnings skip these frames and name the user's line.
+_GENERATED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "<generated fire>")
 
 
 def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool,
@@ -108,7 +111,7 @@ def _fire_code(types: list[ArgType]) -> CodeType:
     )
     code = _CODE_CACHE.get(source)
     if code is None:
-        module = compile(source, "<tracers fire>", "exec")
+        module = compile(source, _GENERATED, "exec")
         code = _CODE_CACHE[source] = next(c for c in module.co_consts if isinstance(c, CodeType))
     return code
 
