@@ -5,7 +5,6 @@ at import with the file, line, probe and fix, never later at fire time.
 """
 from __future__ import annotations
 
-import gc
 import re
 import sys
 import threading
@@ -333,7 +332,8 @@ def _claim_provider_name(name: str, cls: type, where: str) -> None:
         earlier = _declared.get(name)
         if earlier is not None and (earlier.module, earlier.qualname) != (cls.__module__, cls.__qualname__):
             if earlier.cls() is not None:
-                gc.collect()  # only on a clash: a throwaway class may be unreachable but not yet collected
+                import gc  # only on a clash: a throwaway class may be unreachable but not yet collected
+                gc.collect()
             if earlier.cls() is not None:
                 _fail(where, f"provider {cls.__qualname__}",
                       f"provider name {name!r} is already declared by {earlier.module}.{earlier.qualname} "
