@@ -7,15 +7,22 @@ import argparse
 import time
 from typing import Optional
 
-from tracers import probe, tracer
+from tracers import ProbeCall, probe, tracer
 
 
 @tracer
 class SimpleProbes:
-    def hello(who: str): ...
-    def greeting(greeting: str, name: str): ...
-    def optional_greeting(greeting: str, name: Optional[str]): ...
-    def counter(count: int): ...
+    @staticmethod
+    def hello(who: str) -> ProbeCall: ...
+
+    @staticmethod
+    def greeting(greeting: str, name: str) -> ProbeCall: ...
+
+    @staticmethod
+    def optional_greeting(greeting: str, name: Optional[str]) -> ProbeCall: ...
+
+    @staticmethod
+    def counter(count: int) -> ProbeCall: ...
 
 
 def greet(count: int) -> str:

@@ -19,6 +19,7 @@ def main() -> int:
         [sys.executable, "-m", "tracers", "run", "--backend", "usdt",
          os.path.join(HERE, "simple.py"), "--forever", "--interval", "0.2"],
         stdout=subprocess.PIPE, text=True)
+    assert app.stdout is not None
     try:
         print(f"app (pid {app.pid}) says: {app.stdout.readline().strip()}")
         listing = subprocess.run([sys.executable, "-m", "tracers", "list", "--pid", str(app.pid)],

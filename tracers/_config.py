@@ -2,11 +2,15 @@
 
 The mode is read from the environment once per process (``TRACERS``,
 ``TRACERS_STRICT``); ``python -m tracers run`` sets the same variables before
-anything reads them, so child processes inherit the mode.
+anything reads them, so child processes inherit the mode. A value that is not
+valid stops ``run`` before the program starts; inside a program (the hook's
+``install()``, or the first provider) it is reported in one line and that
+setting is off: tracing never stops the traced program.
 """
 from __future__ import annotations
 
 import os
+import sys
 from typing import NamedTuple, Optional
 
 from ._errors import ConfigError
@@ -15,8 +19,9 @@ ENV_MODE = "TRACERS"
 ENV_STRICT = "TRACERS_STRICT"
 
 BACKENDS = ("noop", "record", "usdt", "lttng", "stapsdt")
-_OFF_WORDS = ("", "0", "off")
-_AUTO_WORDS = ("1", "on", "auto")
+_OFF_WORDS = ("", "0", "off", "no", "false")
+_ON_WORDS = ("1", "on", "yes", "true")
+_AUTO_WORDS = _ON_WORDS + ("auto",)
 
 
 class Mode(NamedTuple):
@@ -41,33 +46,53 @@ def parse_mode(value: Optional[str], strict: bool = False) -> Mode:
         return Mode(True, "auto", strict)
     if word in BACKENDS:
         return Mode(True, word, strict)
-    valid = ", ".join(("0", "off", "1", "on", "auto") + BACKENDS)
-    raise ConfigError(
-        f"{ENV_MODE}={value!r} is not a valid value; use one of: {valid} "
-        f"(unset means off)"
-    )
+    valid = ", ".join(_OFF_WORDS[1:] + _AUTO_WORDS + BACKENDS)
+    raise ConfigError(f"{ENV_MODE}={value!r} is not a valid value; use one of: {valid} (unset means off)")
 
 
 def parse_strict(value: Optional[str]) -> bool:
+    """Interpret a ``TRACERS_STRICT`` value; an unknown one is a :class:`ConfigError`."""
     word = (value or "").strip().lower()
     if word in _OFF_WORDS:
         return False
-    if word in ("1", "on", "true", "yes"):
+    if word in _ON_WORDS:
         return True
-    raise ConfigError(f"{ENV_STRICT}={value!r} is not valid; use 1 or 0")
+    valid = ", ".join(_OFF_WORDS[1:] + _ON_WORDS)
+    raise ConfigError(f"{ENV_STRICT}={value!r} is not a valid value; use one of: {valid} (unset means off)")
+
+
+def from_environment() -> Mode:
+    """The mode the environment asks for; a bad value is a :class:`ConfigError`."""
+    return parse_mode(os.environ.get(ENV_MODE), parse_strict(os.environ.get(ENV_STRICT)))
 
 
 _current: Optional[Mode] = None
 
 
 def current() -> Mode:
-    """The process's mode, read from the environment on first use."""
+    """The process's mode, read from the environment on first use.
+
+    A bad value is reported once, in one line on stderr, and that setting is
+    off (a typo in ``TRACERS`` must not stop the program it was meant to trace).
+    """
     global _current
     if _current is None:
-        _current = parse_mode(
-            os.environ.get(ENV_MODE), parse_strict(os.environ.get(ENV_STRICT))
-        )
+        try:
+            strict = parse_strict(os.environ.get(ENV_STRICT))
+        except ConfigError as problem:
+            _say(f"{problem}; strict mode is off")
+            strict = False
+        try:
+            _current = parse_mode(os.environ.get(ENV_MODE), strict)
+        except ConfigError as problem:
+            _say(f"{problem}; tracing is off")
+            _current = Mode(False, None, strict)
     return _current
+
+
+def _say(line: str) -> None:
+    if sys.stderr is not None:
+        sys.stderr.write(f"tracers: {line}\n")
 
 
 def launch(value: str) -> Mode:

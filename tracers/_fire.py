@@ -1,11 +1,13 @@
 """``probe()``: the statement the import hook rewrites, and its runtime fallback."""
 from __future__ import annotations
 
+from typing import Optional
+
 from . import _report
 from ._provider import ProbeCall
 
 
-def probe(call: ProbeCall) -> None:
+def probe(call: Optional[ProbeCall]) -> None:  # Optional: see tracers.ProbeCall
     """Fire ``Provider.event(args)`` if something listens.
 
     With the import hook this call never runs: the statement is deleted when

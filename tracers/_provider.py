@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
+from _weakref import ref as weak_ref  # weakref.ref, without importing the weakref module at start-up
 from types import CodeType, FrameType, FunctionType
-from typing import Any, Callable, Optional, TypeVar, Union, overload
+from typing import Any, Callable, NamedTuple, NoReturn, Optional, TypeVar, Union, overload
 
 from . import _config, _report
 from ._docs import provider_doc
@@ -70,15 +72,24 @@ class Probe:
     ``gate`` is true while something listens; ``fire(*args)`` emits the event.
     Rewritten call sites use both directly; calling the probe builds a
     :class:`ProbeCall` for ``probe()``.
+
+    It carries its definition's ``__doc__``, ``__name__``, ``__qualname__``
+    and ``__module__``, and the definition itself as ``__wrapped__``, so that
+    ``help()`` and ``inspect.signature()`` show what was declared.
     """
 
-    __slots__ = ("spec", "provider", "gate", "fire")
+    __slots__ = ("spec", "provider", "gate", "fire", "__dict__")
 
-    def __init__(self, spec: ProbeSpec, provider: str, gate: Any, fire: Callable[..., None]) -> None:
+    def __init__(self, spec: ProbeSpec, provider: str, gate: Any, fire: Callable[..., None],
+                 definition: Optional[FunctionType] = None) -> None:
         self.spec = spec
         self.provider = provider
         self.gate = gate
         self.fire = fire
+        if definition is not None:
+            self.__dict__.update(
+                __doc__=definition.__doc__, __name__=definition.__name__, __qualname__=definition.__qualname__,
+                __module__=definition.__module__, __wrapped__=definition)
 
     @property
     def name(self) -> str:
@@ -156,17 +167,19 @@ def _make_provider(cls: T, provider: Optional[str], caller: Optional[FrameType])
         _fail(where, f"provider {cls.__qualname__}", "a @tracer class cannot have base classes",
               "declare the probes in a class of their own")
     _check_duplicates(cls, body, where)
-    specs = tuple(_probe_spec(cls, attr, value, where) for attr, value in vars(cls).items()
-                  if attr not in _CLASS_BOOKKEEPING)
+    definitions = {attr: _definition(cls, attr, value, where) for attr, value in vars(cls).items()
+                   if attr not in _CLASS_BOOKKEEPING}
+    specs = tuple(_probe_spec(cls, attr, function) for attr, function in definitions.items())
     if not specs:
         _fail(where, f"provider {cls.__qualname__}", "declares no probes",
-              "add at least one method such as 'def started(pid: int): ...'")
+              "add at least one probe such as '@staticmethod def started(pid: int) -> ProbeCall: ...'")
+    _claim_provider_name(name, cls, where)
     spec = ProviderSpec(name, cls.__qualname__, cls.__module__, specs)
     bindings = _bind(spec)
-    for probe_spec in specs:
+    for probe_spec, function in zip(specs, definitions.values()):
         binding = bindings[probe_spec.name]
         fire = binding.fire if binding.reports_errors else _guarded(f"{name}:{probe_spec.name}", binding.fire)
-        setattr(cls, probe_spec.name, Probe(probe_spec, name, binding.gate, fire))
+        setattr(cls, probe_spec.name, Probe(probe_spec, name, binding.gate, fire, function))
     cls.__tracers_provider__ = spec  # type: ignore[attr-defined]
     cls.__doc__ = provider_doc(spec, cls.__doc__)
     return cls
@@ -184,15 +197,22 @@ def _never(*args: Any) -> None:
     """Tracing is off: nothing fires."""
 
 
-def _probe_spec(cls: type, attr: str, value: Any, where: str) -> ProbeSpec:
-    subject = f"probe {cls.__qualname__}.{attr}"
-    if not isinstance(value, FunctionType):
+def _definition(cls: type, attr: str, value: Any, where: str) -> FunctionType:
+    """The function of one probe definition: a plain ``def`` or a ``@staticmethod``."""
+    function = value.__func__ if isinstance(value, staticmethod) else value
+    if not isinstance(function, FunctionType):
         kind = type(value).__name__
         wrapped = getattr(getattr(value, "__func__", None), "__code__", None)
         if wrapped is not None:
             where = f"{wrapped.co_filename}:{wrapped.co_firstlineno}"
-        _fail(where, subject, f"is a {kind}, not a probe definition",
-              "a @tracer class holds only plain 'def name(arg: type, ...): ...' probe definitions")
+        _fail(where, f"probe {cls.__qualname__}.{attr}", f"is a {kind}, not a probe definition",
+              "a @tracer class holds only probe definitions: "
+              "'@staticmethod def name(arg: type, ...) -> ProbeCall: ...'")
+    return function
+
+
+def _probe_spec(cls: type, attr: str, value: FunctionType) -> ProbeSpec:
+    subject = f"probe {cls.__qualname__}.{attr}"
     code = value.__code__
     here = f"{code.co_filename}:{code.co_firstlineno}"
     if attr.startswith("__") and attr.endswith("__"):
@@ -218,8 +238,9 @@ def _probe_spec(cls: type, attr: str, value: Any, where: str) -> ProbeSpec:
         _fail(here, subject, "the body must be empty", "write only a docstring, '...' or 'pass'")
     annotations = value.__annotations__
     returned = annotations.get("return")
-    if returned is not None and _evaluate(returned, value) is not None:
-        _fail(here, subject, "probes return nothing", "remove the return annotation or write '-> None'")
+    if returned is not None and not _is_probe_call(returned, value):
+        _fail(here, subject, "a probe definition returns ProbeCall",
+              "write '-> ProbeCall' (from tracers import ProbeCall), or no return annotation")
     args = []
     for arg in names:
         if arg not in annotations:
@@ -229,7 +250,22 @@ def _probe_spec(cls: type, attr: str, value: Any, where: str) -> ProbeSpec:
         except Exception as problem:
             _fail(here, subject, f"argument {arg!r}: {problem}", f"annotate it with {SUPPORTED}")
         args.append(ArgSpec(arg, arg_type))
+    slots = len(args) + sum(1 for a in args if a.type.kind == "bytes")
+    if slots > MAX_ARGS:
+        _fail(here, subject, f"needs {slots} USDT arguments (each bytes value takes two: its address and "
+              f"its length); USDT allows at most {MAX_ARGS}", "pass fewer values, or split the probe in two")
     return ProbeSpec(attr, tuple(args), code.co_filename, code.co_firstlineno)
+
+
+def _is_probe_call(annotation: Any, function: FunctionType) -> bool:
+    """Whether a return annotation says what calling the probe gives (or ``None``)."""
+    if isinstance(annotation, str) and annotation.rpartition(".")[2] == "ProbeCall":
+        return True  # also when ProbeCall is imported for type checkers only
+    try:
+        returned = _evaluate(annotation, function)
+    except Exception:
+        return False
+    return returned is ProbeCall or returned is None or returned is type(None)
 
 
 def _evaluate(annotation: Any, function: FunctionType) -> Any:
@@ -247,7 +283,8 @@ def _class_body_code(cls: type, caller: Optional[FrameType]) -> Optional[CodeTyp
     """
     if caller is None:
         return None
-    own = {f.__code__ for f in vars(cls).values() if isinstance(f, FunctionType)}
+    own = {getattr(f, "__func__", f).__code__ for f in vars(cls).values()
+           if isinstance(getattr(f, "__func__", f), FunctionType)}
     for const in caller.f_code.co_consts:
         if isinstance(const, CodeType) and const.co_name == cls.__name__:
             if own & set(const.co_consts) or not own:
@@ -275,5 +312,39 @@ def _check_duplicates(cls: type, body: Optional[CodeType], where: str) -> None:
                       f"is defined twice (first at line {first.co_firstlineno})", "rename or remove one of them")
 
 
-def _fail(where: str, subject: str, problem: str, fix: str) -> Any:
+class _Declared(NamedTuple):
+    """Where a provider name was declared, by a class that may since have been collected."""
+
+    cls: Any  # a weak reference
+    module: str
+    qualname: str
+    where: str
+
+
+_declared: dict[str, _Declared] = {}
+_declared_lock = threading.RLock()  # RLock: a finalizer run by gc.collect() below may declare one
+
+
+def _claim_provider_name(name: str, cls: type, where: str) -> None:
+    """Refuse a provider name that another live class of this process declares.
+
+    The same class declared again (a module reloaded, a function that
+    declares it run twice) takes the name over; so does any class once the
+    earlier one has been garbage collected (throwaway providers in tests).
+    """
+    with _declared_lock:
+        earlier = _declared.get(name)
+        if earlier is not None and (earlier.module, earlier.qualname) != (cls.__module__, cls.__qualname__):
+            if earlier.cls() is not None:
+                import gc  # only on a clash: a throwaway class may be unreachable but not yet collected
+                gc.collect()
+            if earlier.cls() is not None:
+                _fail(where, f"provider {cls.__qualname__}",
+                      f"provider name {name!r} is already declared by {earlier.module}.{earlier.qualname} "
+                      f"at {earlier.where}",
+                      "give one of them another name with @tracer(provider=\"...\")")
+        _declared[name] = _Declared(weak_ref(cls), cls.__module__, cls.__qualname__, where)
+
+
+def _fail(where: str, subject: str, problem: str, fix: str) -> NoReturn:
     raise ProbeDefinitionError(f"{where}: {subject}: {problem}; {fix}")

@@ -69,92 +69,103 @@ class ArgType(NamedTuple):
     def is_pointer(self) -> bool:
         return self.kind in ("str", "bytes")
 
-    def converter(self, strict: bool) -> Converter:
+    def converter(self, strict: bool, name: str = "") -> Converter:
         """A function giving the value as fired: an int wrapped to width, a bool, str, bytes or None.
 
-        It raises :class:`ValueError`/:class:`TypeError` when the value cannot
-        be converted (or, in strict mode, does not already fit).  Built once
+        A value of the wrong kind (a float for an integer, ``None`` for a
+        non-Optional argument, a ``str`` for ``bytes``) raises
+        :class:`TypeError` in every mode; an integer out of range raises
+        :class:`ValueError` in strict mode and wraps otherwise.  Messages
+        start with ``name`` (``size: expected U32, got float``).  Built once
         per probe, so the checks it needs are precomputed.
         """
-        convert = _CONVERTERS[self.kind](self, strict)
+        convert = _CONVERTERS[self.kind](self, strict, f"{name}: " if name else "")
         if self.optional:
             return lambda value: None if value is None else convert(value)
-        zero, display = _ZERO[self.kind], self.display
+        return convert
 
-        def convert_required(value: Any) -> Any:
-            if value is None:
-                if strict:
-                    raise TypeError(f"None given for non-Optional {display}")
-                return zero
-            return convert(value)
-
-        return convert_required
+    def wrong_kind(self, value: Any, prefix: str = "") -> TypeError:
+        """The error for a value that is not of the declared kind."""
+        return TypeError(f"{prefix}expected {self.display}, got {kind_name(value)}")
 
 
-def _int_converter(t: ArgType, strict: bool) -> Converter:
+def kind_name(value: Any) -> str:
+    """``float``, ``None``, ``numpy.float64``: the value's type as a user names it."""
+    if value is None:
+        return "None"
+    kind = type(value)
+    module = kind.__module__
+    return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"
+
+
+def _int_converter(t: ArgType, strict: bool, prefix: str) -> Converter:
     bits = t.size * 8
     low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if t.signed else (0, (1 << bits) - 1)
     mask, display = (1 << bits) - 1, t.display
 
-    def convert(value: Any) -> int:
+    def convert(value: Any) -> Any:
         if value.__class__ is int and low <= value <= high:
-            return value  # type: ignore[no-any-return]
+            return value
         try:
-            number = operator.index(value)
+            number = int(operator.index(value))  # int, bool, numpy integers (3.9 returns a bool as is)
         except TypeError:
-            if strict or isinstance(value, (str, bytes)):
-                raise TypeError(f"expected {display}, got {type(value).__name__}") from None
-            number = int(value)
+            raise t.wrong_kind(value, prefix) from None
         if low <= number <= high:
             return number
         if strict:
-            raise ValueError(f"{number} out of range for {display} [{low}, {high}]")
+            raise ValueError(f"{prefix}{number} out of range for {display} [{low}, {high}]")
         number &= mask
         return number - (1 << bits) if number > high else number
 
     return convert
 
 
-def _bool_converter(t: ArgType, strict: bool) -> Converter:
-    def convert(value: Any) -> bool:
-        if strict and not isinstance(value, int):
-            raise TypeError(f"expected bool, got {type(value).__name__}")
-        return bool(value)
+def _bool_converter(t: ArgType, strict: bool, prefix: str) -> Converter:
+    def convert(value: Any) -> Any:
+        if value.__class__ is bool:
+            return value
+        if isinstance(value, int) or _is_numpy_bool(value):
+            return bool(value)
+        try:
+            return bool(operator.index(value))  # numpy integers
+        except TypeError:
+            raise t.wrong_kind(value, prefix) from None
 
     return convert
 
 
-def _str_converter(t: ArgType, strict: bool) -> Converter:
+def _is_numpy_bool(value: Any) -> bool:
+    """``numpy.bool_`` is not an ``int``; numpy is never imported for this."""
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and isinstance(value, numpy.bool_)
+
+
+def _str_converter(t: ArgType, strict: bool, prefix: str) -> Converter:
     def convert(value: Any) -> str:
         if isinstance(value, str):
             return value
-        if strict:
-            raise TypeError(f"expected str, got {type(value).__name__}")
-        return str(value)
+        raise t.wrong_kind(value, prefix)
 
     return convert
 
 
-def _bytes_converter(t: ArgType, strict: bool) -> Converter:
+def _bytes_converter(t: ArgType, strict: bool, prefix: str) -> Converter:
     def convert(value: Any) -> bytes:
         if isinstance(value, bytes):
             return value
         if isinstance(value, (bytearray, memoryview)):
             return bytes(value)
-        if strict or not isinstance(value, str):
-            raise TypeError(f"expected bytes, got {type(value).__name__}")
-        return value.encode("utf-8", "surrogatepass")
+        raise t.wrong_kind(value, prefix)
 
     return convert
 
 
-_CONVERTERS: dict[str, Callable[[ArgType, bool], Converter]] = {
+_CONVERTERS: dict[str, Callable[[ArgType, bool, str], Converter]] = {
     "int": _int_converter,
     "bool": _bool_converter,
     "str": _str_converter,
     "bytes": _bytes_converter,
 }
-_ZERO: dict[str, Any] = {"int": 0, "bool": False, "str": None, "bytes": None}
 
 _PLAIN = {
     int: ArgType("int", 8, True),

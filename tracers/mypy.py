@@ -10,15 +10,17 @@ or, in ``pyproject.toml``::
     [tool.mypy]
     plugins = ["tracers.mypy"]
 
-A ``@tracer`` class declares probes as methods without ``self`` and without a
-return annotation. At run time each of them becomes a :class:`tracers.Probe`
-whose call builds a :class:`tracers.ProbeCall`. The plugin tells mypy the same:
+The form ``@staticmethod def greeting(greeting: str, name: str) -> ProbeCall: ...``
+needs no plugin. The plugin adds the shorter form without ``self``, without
+``@staticmethod`` and without a return annotation, and the runtime view of
+both. At run time each probe becomes a :class:`tracers.Probe` whose call
+builds a :class:`tracers.ProbeCall`. The plugin tells mypy the same:
 
-* each probe definition is a static function returning ``None`` (so
-  ``--strict`` accepts the bare ``def greeting(greeting: str, name: str): ...``);
+* each self-less probe definition is a static function (so ``--strict``
+  accepts the bare ``def greeting(greeting: str, name: str): ...``);
 * ``Provider.event`` is a callable with the declared arguments that returns a
-  ``ProbeCall`` and is otherwise a ``Probe`` (``.gate``, ``.name``, ...), so
-  ``probe(Provider.event(args))`` checks the arguments and their count;
+  ``tracers.ProbeCall`` and is otherwise a ``Probe`` (``.gate``, ``.name``,
+  ...), so ``probe(Provider.event(args))`` checks the arguments and their count;
 * ``Provider.event.fire`` takes the declared arguments and returns ``None``;
 * definitions that ``@tracer`` rejects at import are reported as errors with
   the code ``tracers``.
@@ -41,6 +43,7 @@ from mypy.nodes import (
     CallExpr,
     ClassDef,
     Context,
+    Decorator,
     EllipsisExpr,
     ExpressionStmt,
     FuncDef,
@@ -110,7 +113,9 @@ class TracersPlugin(Plugin):
         probe_call, probe = self._instance(PROBE_CALL), self._instance(PROBE)
         if not isinstance(signature, CallableType) or probe_call is None or probe is None:
             return ctx.default_attr_type
-        return signature.copy_modified(ret_type=probe_call, fallback=probe)
+        # tracers.ProbeCall as type checkers see it (Optional, see tracers/__init__.py).
+        returned = UnionType([probe_call, NoneType()])
+        return signature.copy_modified(ret_type=returned, fallback=probe)
 
     def _instance(self, fullname: str) -> Optional[Instance]:
         symbol = self.lookup_fully_qualified(fullname)
@@ -139,7 +144,11 @@ def _declare_provider(ctx: ClassDefContext) -> bool:
     _check_provider(cls, ctx.reason, api)
     probes: List[str] = []
     for statement in cls.defs.body:
-        if isinstance(statement, FuncDef):
+        if isinstance(statement, Decorator) and statement.func.is_static and not statement.decorators:
+            _declare_probe(statement.func, cls, api)
+            if statement.func.name not in probes:
+                probes.append(statement.func.name)
+        elif isinstance(statement, FuncDef):
             _declare_probe(statement, cls, api)
             if statement.name not in probes:
                 probes.append(statement.name)
@@ -147,10 +156,11 @@ def _declare_provider(ctx: ClassDefContext) -> bool:
             continue
         else:
             _fail(api, statement, cls.name, None, "only probe definitions are allowed here",
-                  "a @tracer class holds only plain 'def name(arg: type, ...): ...' probe definitions")
+                  "a @tracer class holds only probe definitions: "
+                  "'@staticmethod def name(arg: type, ...) -> ProbeCall: ...'")
     if not probes:
         _fail(api, cls, cls.name, None, "declares no probes",
-              "add at least one method such as 'def started(pid: int): ...'")
+              "add at least one probe such as '@staticmethod def started(pid: int) -> ProbeCall: ...'")
     info.metadata[METADATA_KEY] = {"probes": probes}
     return True
 
@@ -195,6 +205,9 @@ def _declare_probe(func: FuncDef, cls: ClassDef, api: SemanticAnalyzerPluginInte
     if not _is_empty_body(func.body):
         fail("the body must be empty", "write only a docstring, '...' or 'pass'")
 
+    if func.is_static:  # the @staticmethod form: mypy knows it already
+        _check_annotations(func, fail)
+        return
     # A probe is never bound to an instance: it has no self.
     func.is_static = True
     if getattr(func, "is_trivial_self", False):  # mypy >= 1.15
@@ -217,16 +230,36 @@ def _declare_probe(func: FuncDef, cls: ClassDef, api: SemanticAnalyzerPluginInte
             if argument.type_annotation is None:
                 # Undo the implicit "self" type given to an unannotated first argument.
                 arg_types[i] = AnyType(TypeOfAny.unannotated)
-            elif not _is_supported(arg_types[i]):
-                fail(f"argument {argument.variable.name!r} has an unsupported annotation",
-                     f"annotate it with {SUPPORTED}")
+        _check_annotations(func, fail)
         returned = get_proper_type(signature.ret_type)
         if isinstance(returned, AnyType) and returned.type_of_any == TypeOfAny.unannotated:
             returned = NoneType()
-        elif not isinstance(returned, NoneType):
-            fail("probes return nothing", "remove the return annotation or write '-> None'")
         signature = signature.copy_modified(arg_types=arg_types, ret_type=returned)
     func.type = signature
+
+
+def _check_annotations(func: FuncDef, fail: Callable[[str, str], None]) -> None:
+    """Each argument has a supported type; the return annotation, if any, is ProbeCall or None."""
+    signature = func.type
+    if not isinstance(signature, CallableType):
+        return
+    for argument, arg_type in zip(func.arguments, signature.arg_types):
+        if argument.type_annotation is not None and not _is_supported(arg_type):
+            fail(f"argument {argument.variable.name!r} has an unsupported annotation",
+                 f"annotate it with {SUPPORTED}")
+    returned = get_proper_type(signature.ret_type)
+    if isinstance(returned, AnyType) and returned.type_of_any == TypeOfAny.unannotated:
+        return
+    if not _is_probe_call(returned):
+        fail("a probe definition returns ProbeCall",
+             "write '-> ProbeCall' (from tracers import ProbeCall), or no return annotation")
+
+
+def _is_probe_call(returned: ProperType) -> bool:
+    """``tracers.ProbeCall`` (an Optional of the class, for type checkers), the class, or None."""
+    items = [get_proper_type(item) for item in returned.items] if isinstance(returned, UnionType) else [returned]
+    return all(isinstance(item, NoneType) or (isinstance(item, Instance) and item.type.fullname == PROBE_CALL)
+               for item in items)
 
 
 def _is_supported(arg_type: Type) -> bool:

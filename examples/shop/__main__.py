@@ -1,11 +1,12 @@
 """Place and ship a few orders; each step fires a probe."""
 import sys
+from typing import List
 
 from .orders import Order
 from .stock import Stock
 
 
-def main(argv: list) -> int:
+def main(argv: List[str]) -> int:
     rounds = int(argv[0]) if argv else 3
     stock = Stock({"apple": 10, "pear": 4})
     for number in range(rounds):

@@ -1,4 +1,6 @@
 """Orders: fires probes through a module alias of tracers."""
+from typing import Optional
+
 import tracers as t
 
 from .probes import ShopProbes
@@ -11,5 +13,5 @@ class Order:
         self.quantity = quantity
         t.probe(ShopProbes.order_placed(order_id, item, quantity))
 
-    def ship(self, carrier: "str | None") -> None:
+    def ship(self, carrier: Optional[str]) -> None:
         t.probe(ShopProbes.order_shipped(self.order_id, carrier))

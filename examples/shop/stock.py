@@ -1,4 +1,6 @@
 """Stock keeping: fires a probe when an item runs low."""
+from typing import Dict
+
 from tracers import probe
 
 from .probes import ShopProbes
@@ -7,7 +9,7 @@ LOW = 2
 
 
 class Stock:
-    def __init__(self, items: dict) -> None:
+    def __init__(self, items: Dict[str, int]) -> None:
         self.items = dict(items)
 
     def take(self, item: str, quantity: int) -> None:

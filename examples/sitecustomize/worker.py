@@ -1,10 +1,11 @@
 """An ordinary module; the hook installed by sitecustomize rewrites it on import."""
-from tracers import probe, tracer
+from tracers import ProbeCall, probe, tracer
 
 
 @tracer
 class WorkerProbes:
-    def step(index: int, done: bool): ...
+    @staticmethod
+    def step(index: int, done: bool) -> ProbeCall: ...
 
 
 def work(steps: int) -> int:

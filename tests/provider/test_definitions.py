@@ -33,12 +33,17 @@ CASES = [
     ("kwonly", "def e(x: int, *, y: int): ...", r"keyword-only arguments are not allowed"),
     ("body", "def e(x: int): return x", r"the body must be empty; write only a docstring, '...' or 'pass'"),
     ("body-const", "def e(x: int): return 1", r"the body must be empty"),
-    ("return", "def e(x: int) -> int: ...", r"probes return nothing"),
+    ("return", "def e(x: int) -> int: ...", r"a probe definition returns ProbeCall; write '-> ProbeCall'"),
+    ("return-static", "@staticmethod\n    def e(x: int) -> str: ...", r"a probe definition returns ProbeCall"),
+    ("static-self", "@staticmethod\n    def e(self, x: int) -> ProbeCall: ...", r"probes take no 'self'"),
+    ("static-float", "@staticmethod\n    def e(x: float) -> ProbeCall: ...", r"argument 'x': unsupported annotation"),
+    ("static-body", "@staticmethod\n    def e(x: int) -> ProbeCall: print(x)", r"the body must be empty"),
     ("union", "def e(x: Union[int, str]): ...", r"only Optional\[X\] is allowed"),
     ("optional-float", "def e(x: Optional[float]): ...", r"unsupported annotation float"),
     ("dunder", "def __init__(x: int): ...", r"special methods are not probes"),
     ("non-ascii", "def grüße(x: int): ...", r"not a C identifier"),
-    ("staticmethod", "@staticmethod\n    def e(x: int): ...", r"is a staticmethod, not a probe definition"),
+    ("classmethod", "@classmethod\n    def e(cls, x: int): ...", r"is a classmethod, not a probe definition"),
+    ("property", "@property\n    def e(x: int): ...", r"is a property, not a probe definition"),
     ("constant", "LIMIT = 3", r"is a int, not a probe definition"),
 ]
 
@@ -47,7 +52,7 @@ CASES = [
 def test_bad_probe_is_reported_with_file_line_and_fix(tmp_path, label, line, pattern):
     source = f"""\
 from typing import Optional, Union
-from tracers import tracer
+from tracers import ProbeCall, tracer
 
 @tracer
 class Bad:
@@ -154,3 +159,34 @@ class Net:
 def test_pep604_optional(tmp_path):
     namespace = define(tmp_path, "from tracers import tracer\n\n@tracer\nclass P:\n    def e(a: str | None): ...\n")
     assert namespace["P"].e.spec.args[0].type.display == "Optional[str]"
+
+
+def test_static_form_and_its_return_annotation(tmp_path):
+    """``@staticmethod`` and ``-> ProbeCall`` (also as a string, even when ProbeCall is imported
+    for type checkers only) declare the same probes as the self-less form."""
+    source = '''\
+from __future__ import annotations
+from typing import TYPE_CHECKING, Optional
+import tracers
+from tracers import U16, tracer
+
+if TYPE_CHECKING:
+    from tracers import ProbeCall
+
+@tracer
+class Mixed:
+    @staticmethod
+    def typed(a: U16, b: Optional[str]) -> ProbeCall: ...
+    @staticmethod
+    def dotted(a: int) -> tracers.ProbeCall:
+        """Doc."""
+    @staticmethod
+    def returns_none(a: bytes) -> None: ...
+    def bare(a: bool): ...
+'''
+    provider = define(tmp_path, source)["Mixed"]
+    specs = {name: [(a.name, a.type.display) for a in getattr(provider, name).spec.args]
+             for name in ("typed", "dotted", "returns_none", "bare")}
+    assert specs == {"typed": [("a", "U16"), ("b", "Optional[str]")], "dotted": [("a", "int")],
+                     "returns_none": [("a", "bytes")], "bare": [("a", "bool")]}
+    assert provider.typed.spec.lineno == 11  # the decorator's line, as Python counts it

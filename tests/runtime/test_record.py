@@ -55,7 +55,7 @@ def test_out_of_range_integers_wrap_and_bad_values_warn_once(python):
     assert result.stdout.strip() == (
         "[Event(provider='p', probe='small', args=(7, -25536)), "
         "Event(provider='p', probe='small', args=(255, 32767))]")
-    assert result.stderr.count("RuntimeWarning: tracers: probe p:small not fired: expected U8, got str") == 1
+    assert result.stderr.count("RuntimeWarning: tracers: probe p:small not fired: x: expected U8, got str") == 1
     assert "got str" in result.stderr and result.stderr.count("not fired") == 1
 
 
@@ -75,11 +75,11 @@ def test_strict_mode_raises(python):
     lines = result.stdout.splitlines()
     assert lines[-1] == "0"
     assert lines[:-1] == [
-        "raised: tracers: probe p:small not fired: 256 out of range for U8 [0, 255]",
-        "raised: tracers: probe p:small not fired: expected U8, got str",
-        "raised: tracers: probe p:e not fired: expected str, got int",
+        "raised: tracers: probe p:small not fired: x: 256 out of range for U8 [0, 255]",
+        "raised: tracers: probe p:small not fired: x: expected U8, got str",
+        "raised: tracers: probe p:e not fired: b: expected str, got int",
         "raised: tracers: probe p:e not fired: e(a: int, b: str, c: Optional[bytes], d: bool) takes 4 arguments, got 3",
-        "raised: tracers: probe p:e not fired: None given for non-Optional int",
+        "raised: tracers: probe p:e not fired: a: expected int, got None",
     ]
 
 

@@ -1,5 +1,6 @@
-"""mypy with the ``tracers.mypy`` plugin: the documented form passes ``--strict``,
-wrong probe calls are reported at the call site.
+"""mypy with the ``tracers.mypy`` plugin: the self-less form passes ``--strict``,
+and so does the README's ``@staticmethod`` form (alone or mixed with it), with
+``.fire``/``.gate`` known; wrong probe calls are reported at the call site.
 
 Each case file is checked by ``python -m mypy`` in a subprocess; expected errors
 are written in the case sources as ``# E: <text>`` on the offending line.
@@ -36,7 +37,7 @@ WITHOUT_PLUGIN = """\
 ignore_errors = True
 """
 
-# The form the README documents.
+# The self-less form (the README's second form, for mypy with the plugin).
 DOCUMENTED = """\
 from typing import Optional
 
@@ -143,8 +144,8 @@ class Net:
 probe(SimpleProbes.greeting("hello", 5))  # E: Argument 2 to "greeting" of "SimpleProbes" has incompatible type "int"; expected "str"  [arg-type]
 probe(SimpleProbes.hello())  # E: Missing positional argument "who" in call to "hello" of "SimpleProbes"  [call-arg]
 probe(SimpleProbes.hello("a", "b"))  # E: Too many arguments for "hello" of "SimpleProbes"  [call-arg]
-probe(42)  # E: Argument 1 to "probe" has incompatible type "int"; expected "ProbeCall"  [arg-type]
-t.probe("hello")  # E: Argument 1 to "probe" has incompatible type "str"; expected "ProbeCall"  [arg-type]
+probe(42)  # E: Argument 1 to "probe" has incompatible type "int"; expected "ProbeCall | None"  [arg-type]
+t.probe("hello")  # E: Argument 1 to "probe" has incompatible type "str"; expected "ProbeCall | None"  [arg-type]
 probe(SimpleProbes.greeting)  # E: Argument 1 to "probe" has incompatible type
 probe(SimpleProbes.greeting("a", None))  # E: Argument 2 to "greeting" of "SimpleProbes" has incompatible type "None"; expected "str"  [arg-type]
 probe(SimpleProbes.greeting(greeting="a", nam="b"))  # E: Unexpected keyword argument "nam" for "greeting" of "SimpleProbes"
@@ -167,7 +168,7 @@ class Base: ...
 class Defs(Base):  # E: provider Defs: a @tracer class cannot have base classes
     limit = 3  # E: provider Defs: only probe definitions are allowed
     def with_self(self, a: int): ...  # E: probe Defs.with_self: probes take no 'self'
-    def returns(a: int) -> int: ...  # E: probe Defs.returns: probes return nothing
+    def returns(a: int) -> int: ...  # E: probe Defs.returns: a probe definition returns ProbeCall
     def star(*a: int): ...  # E: probe Defs.star: *args is not allowed
     def kw_only(*, a: int): ...  # E: probe Defs.kw_only: keyword-only arguments are not allowed
     def default(a: int = 1): ...  # E: probe Defs.default: arguments cannot have defaults
@@ -182,6 +183,57 @@ class Defs(Base):  # E: provider Defs: a @tracer class cannot have base classes
 @tracer(provider="not-c")  # E: provider Empty: provider name 'not-c' is not a C identifier
 class Empty:  # E: provider Empty: declares no probes
     pass
+"""
+
+# Both forms in one provider: with the plugin, the static form gets the runtime view too.
+MIXED = """\
+from typing import Callable, Optional
+
+from typing_extensions import assert_type
+
+from tracers import Probe, ProbeCall, probe, tracer
+
+
+@tracer
+class Mixed:
+    @staticmethod
+    def typed(name: str, size: Optional[int]) -> ProbeCall:
+        \"\"\"Checked without the plugin too.\"\"\"
+    def bare(name: str): ...
+
+
+probe(Mixed.typed("a", None))
+probe(Mixed.bare("b"))
+assert_type(Mixed.typed("a", 1), ProbeCall)
+assert_type(Mixed.bare("a"), ProbeCall)
+as_probe: Probe = Mixed.typed
+as_callable: Callable[[str, Optional[int]], ProbeCall] = Mixed.typed
+if Mixed.typed.gate:
+    Mixed.typed.fire("a", 2)
+"""
+
+MIXED_BAD = """\
+from typing import List
+
+from tracers import ProbeCall, probe, tracer
+
+
+@tracer
+class Static:
+    @staticmethod
+    def fine(a: int) -> ProbeCall: ...
+    @staticmethod
+    def listed(a: List[int]) -> ProbeCall: ...  # E: probe Static.listed: argument 'a' has an unsupported annotation
+    @staticmethod
+    def returns(a: int) -> int: ...  # E: probe Static.returns: a probe definition returns ProbeCall
+    @staticmethod
+    def with_self(self, a: int) -> ProbeCall: ...  # E: probe Static.with_self: probes take no 'self'
+    @classmethod  # E: provider Static: only probe definitions are allowed here
+    def cls_method(cls, a: int) -> ProbeCall: ...
+
+
+Static.fine.fire("x")  # E: Argument 1 to "fine" of "Static" has incompatible type "str"; expected "int"  [arg-type]
+probe(Static.fine())  # E: Missing positional argument "a" in call to "fine" of "Static"  [call-arg]
 """
 
 # A provider in its own module, used from another: the second run reads the
@@ -284,6 +336,17 @@ def test_documented_form_passes_strict(tmp_path: Path) -> None:
 def test_probe_without_arguments(tmp_path: Path) -> None:
     code, output = run_mypy(tmp_path, {"no_arguments.py": NO_ARGUMENTS})
     assert (code, output.strip()) == (0, "")
+
+
+def test_both_forms_in_one_provider(tmp_path: Path) -> None:
+    code, output = run_mypy(tmp_path, {"mixed.py": MIXED})
+    assert (code, output.strip()) == (0, "")
+
+
+def test_bad_static_definitions_are_reported(tmp_path: Path) -> None:
+    code, output = run_mypy(tmp_path, {"mixed_bad.py": MIXED_BAD})
+    assert code == 1, output
+    assert_errors_match("mixed_bad.py", MIXED_BAD, output)
 
 
 def test_bad_calls_are_reported(bad_run: str) -> None:

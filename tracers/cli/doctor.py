@@ -17,7 +17,7 @@ from typing import Any, Callable, NamedTuple, Optional
 
 from .. import _config, __version__
 from .._errors import BackendError, ConfigError
-from ..runtime import choose_auto
+from ..runtime import backend_note, choose_auto
 
 TOOLS = (
     ("bpftrace", ("bpftrace",), "apt-get install bpftrace"),
@@ -86,16 +86,19 @@ def _platform_text(data: Data) -> list[str]:
 def _mode() -> Data:
     value = os.environ.get(_config.ENV_MODE)
     try:
-        mode = _config.current()
+        mode = _config.from_environment()
     except ConfigError as error:
-        return {"TRACERS": value, "valid": False, "enabled": None, "backend": None, "error": str(error)}
-    return {"TRACERS": value, "valid": True, "enabled": mode.enabled, "backend": mode.backend, "error": None}
+        return {"TRACERS": value, "valid": False, "enabled": None, "backend": None, "note": None, "error": str(error)}
+    note = backend_note(mode.backend or "")[2:] or None
+    return {"TRACERS": value, "valid": True, "enabled": mode.enabled, "backend": mode.backend, "note": note,
+            "error": None}
 
 
 def _mode_text(data: Data) -> list[str]:
     if not data["valid"]:
         return [f"mode: invalid: {data['error']}"]
-    state = f"on, backend {data['backend']}" if data["enabled"] else "off"
+    note = f", {data['note']}" if data["note"] else ""
+    state = f"on, backend {data['backend']}{note}" if data["enabled"] else "off"
     return [f"mode: {state} (TRACERS={data['TRACERS'] or ''!r})"]
 
 

@@ -32,7 +32,7 @@ def run(args: Sequence[str]) -> int:
         if mode is not None:
             _config.launch(mode)
         else:
-            _config.current()
+            _config.from_environment()
     except ConfigError as error:
         print(f"tracers: {error}", file=sys.stderr)
         return 2

@@ -22,7 +22,7 @@ def show(target: str, enabled: Optional[bool], diff: bool) -> int:
               file=sys.stderr)
         return 2
     if enabled is None:
-        enabled = _config.current().enabled
+        enabled = _config.from_environment().enabled  # a bad TRACERS is an error here (exit 2)
     with open(path, "rb") as file:
         source = file.read()
     try:

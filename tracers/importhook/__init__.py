@@ -17,6 +17,7 @@ from importlib.machinery import PathFinder
 from types import ModuleType, TracebackType
 from typing import Optional
 
+from .. import _config
 from ._finder import TracersFinder, TracersLoader
 
 __all__ = ["install", "uninstall", "installed", "TracersFinder", "TracersLoader"]
@@ -48,6 +49,7 @@ def install() -> Installation:
     runtime fallback.
     """
     global _installed_finder
+    _config.current()  # a bad TRACERS value is reported now, in one line, not at the first probe
     with _lock:
         if _installed_finder is not None and _installed_finder in sys.meta_path:
             return Installation(owner=False)

@@ -9,7 +9,7 @@ import importlib
 import os
 import sys
 import threading
-from typing import Mapping
+from typing import Mapping, Optional
 
 from .. import _report
 from .._config import Mode
@@ -40,14 +40,36 @@ def _new_lock_in_child() -> None:
 os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
+def _machine() -> tuple[str, str]:
+    """The machine as the platform names it, and as tracers does (``arm64``, ``aarch64``)."""
+    import platform  # costly to import; only needed here
+    machine = platform.machine()
+    lowered = machine.lower()
+    return machine, {"amd64": "x86_64", "arm64": "aarch64"}.get(lowered, lowered)
+
+
+def usdt_unsupported() -> Optional[str]:
+    """Why USDT probes cannot work here (``"darwin on arm64"``), or None when they can."""
+    machine, known_as = _machine()
+    if sys.platform.startswith("linux") and known_as in USDT_MACHINES:
+        if sys.maxsize > 2**32 and sys.byteorder == "little":
+            return None
+        return f"a 32-bit or big-endian Python on {machine}"
+    return f"{sys.platform} on {machine}"
+
+
 def choose_auto() -> tuple[str, str]:
     """The backend ``TRACERS=auto`` uses here, and why."""
-    import platform  # costly to import; only needed here
-    machine = platform.machine().lower()
-    machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(machine, machine)
-    if sys.platform.startswith("linux") and machine in USDT_MACHINES:
-        return "usdt", f"Linux on {machine}: USDT probes that bpftrace, bcc and gdb can attach to"
-    return "noop", f"no USDT support for {sys.platform} on {machine}: probes are compiled in but never fire"
+    missing = usdt_unsupported()
+    if missing is None:
+        return "usdt", f"Linux on {_machine()[1]}: USDT probes that bpftrace, bcc and gdb can attach to"
+    return "noop", f"no USDT support for {missing}: probes are compiled in but never fire"
+
+
+def backend_note(requested: str) -> str:
+    """What a backend asked for by name becomes here: nothing to say, or its fallback to noop."""
+    missing = usdt_unsupported() if requested == "usdt" else None
+    return f", falling back to noop: no USDT support for {missing}" if missing else ""
 
 
 def resolve(requested: str) -> str:
@@ -68,13 +90,17 @@ def backend(name: str) -> Backend:
 def bind_provider(provider: ProviderSpec, mode: Mode) -> Mapping[str, ProbeBinding]:
     """Bind every probe of ``provider`` with the mode's backend.
 
-    A backend that cannot work here (missing library or agent, unwritable
-    runtime directory, refused dlopen) costs one warning, and its probes are
-    bound to ``noop``: tracing never stops the program.
+    A backend that cannot work here (a platform without USDT, missing library
+    or agent, unwritable runtime directory, refused dlopen) costs one warning,
+    and its probes are bound to ``noop``: tracing never stops the program.
     """
     assert mode.backend is not None
     name = resolve(mode.backend)
     try:
+        if name == "usdt":
+            missing = usdt_unsupported()
+            if missing is not None:  # do not even load it: it would write ELF files here
+                raise BackendError(f"no USDT support for {missing} (USDT needs Linux on x86_64 or aarch64)")
         return backend(name).bind(provider, mode.strict)
     except (BackendError, ImportError, OSError) as problem:
         with _lock:

@@ -7,8 +7,12 @@ from .._spec import ProbeSpec
 
 
 def normaliser(probe: ProbeSpec, strict: bool) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
-    """Return a function that checks the argument count and normalises each value."""
-    converters = tuple(arg.type.converter(strict) for arg in probe.args)
+    """Return a function that checks the argument count and normalises each value.
+
+    It raises :class:`TypeError` or :class:`ValueError` naming the argument
+    (``size: expected U32, got float``) when a value cannot be fired.
+    """
+    converters = tuple(arg.type.converter(strict, arg.name) for arg in probe.args)
     expected = len(converters)
 
     def normalise(values: tuple[Any, ...]) -> tuple[Any, ...]:

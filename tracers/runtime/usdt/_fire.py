@@ -3,9 +3,10 @@
 Each probe gets a function generated for its exact arity and types, so the
 common case (values already of the declared type) costs one ctypes call plus
 a UTF-8 encode per string. ctypes wraps integers to the C width, which is the
-documented behaviour; anything else (a value of another type, a wrong count)
-goes through the slow path that normalises every value (or reports why it
-cannot, or raises in strict mode).
+documented behaviour; anything ctypes refuses, and the values of the wrong kind
+it would take (``None`` for a pointer, anything for a ``bool``), go through the
+slow path that normalises every value or reports why it cannot (or raises, in
+strict mode).
 
 A ``bytes`` value takes two USDT arguments: its address, then its length,
 so that tracers read it whole, NUL bytes included.
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import builtins
 import ctypes
+import os
+import sys
 from types import CodeType, FunctionType
 from typing import Any, Callable
 
@@ -53,8 +56,9 @@ def _wire(arg: ArgType) -> Callable[[Any], tuple[Any, ...]]:
 
 
 _MISSING = object()  # default of every parameter: a short call still reaches the slow path's check
-_REFUSED = object()  # what the fast path passes for a value it leaves to the slow path: ctypes refuses it
 _CODE_CACHE: dict[str, CodeType] = {}
+# Inside the package, so that warnings skip these frames and name the user's line.
+_GENERATED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "<generated fire>")
 
 
 def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool,
@@ -85,8 +89,8 @@ def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool,
     if strict:
         return checked
     code = _fire_code([arg.type for arg in probe.args])
-    namespace = {"stub": stub, "checked": checked, "REFUSED": _REFUSED,
-                 "__builtins__": builtins}  # Python 3.9 needs them named
+    # Python 3.9 needs the builtins named.
+    namespace = {"stub": stub, "checked": checked, "refuse": _refuse, "__builtins__": builtins}
     fire: Callable[..., None] = FunctionType(code, namespace, "fire", (_MISSING,) * len(probe.args))
     return fire
 
@@ -106,15 +110,33 @@ def _fire_code(types: list[ArgType]) -> CodeType:
     )
     code = _CODE_CACHE.get(source)
     if code is None:
-        module = compile(source, "<tracers fire>", "exec")
+        module = compile(source, _GENERATED, "exec")
         code = _CODE_CACHE[source] = next(c for c in module.co_consts if isinstance(c, CodeType))
     return code
 
 
+def _refuse() -> Any:
+    """Send a value the fast path must not pass on to the slow path, which names the problem."""
+    raise TypeError("not for the fast path")
+
+
+# ctypes on Python 3.9 also converts objects with __int__ (a Decimal) for integer arguments.
+_CTYPES_TAKES_INT_LIKE = sys.version_info < (3, 10)
+
+
 def _fast_expression(name: str, arg: ArgType) -> str:
-    """The stub's parameters for a value of exactly the declared type; others are refused."""
+    """The stub's parameters for a value of the declared type.
+
+    ctypes itself refuses a float, a str or None for an integer; what it would
+    take but must not fire is refused in the branch the common case skips.
+    """
     if arg.kind == "str":
-        return f"({name}.encode('utf-8', 'replace') if {name}.__class__ is str else REFUSED)"
-    if arg.kind == "bytes":
-        return f"({name} if {name}.__class__ is bytes else REFUSED), len({name})"
+        other = f"({name} if {name} is None else refuse())" if arg.optional else "refuse()"
+        return f"({name}.encode('utf-8', 'replace') if {name}.__class__ is str else {other})"
+    if arg.kind == "bytes":  # the address, then the length; None (NULL, 0) takes the slow path
+        return f"({name} if {name}.__class__ is bytes else refuse()), len({name})"
+    if arg.kind == "bool" or _CTYPES_TAKES_INT_LIKE:
+        # ctypes takes anything for c_bool (its truth value).
+        exact = "bool" if arg.kind == "bool" else "int"
+        return f"({name} if {name}.__class__ is {exact} else refuse())"
     return name
