@@ -62,7 +62,8 @@ def test_json_holds_the_same_facts(python, tmp_path):
     assert facts["tracers"]["executable"] == sys.executable
     assert facts["tracers"]["python"] == platform.python_version()
     assert facts["platform"] == {"system": sys.platform, "machine": platform.machine(), "kernel": platform.release()}
-    assert facts["mode"] == {"TRACERS": "usdt", "valid": True, "enabled": True, "backend": "usdt", "error": None}
+    assert facts["mode"] == {"TRACERS": "usdt", "valid": True, "enabled": True, "backend": "usdt", "note": None,
+                             "error": None}
     for label, command in TOOLS.items():
         assert facts["tools"][label]["path"] == shutil.which(command)
     mounted = next((p for p in ("/sys/kernel/tracing", "/sys/kernel/debug/tracing") if os.path.ismount(p)), None)

@@ -15,10 +15,10 @@ SIMPLE = REPO / "examples" / "simple.py"
 # What examples/simple.py declares, written out by hand.
 SIMPLE_PROBES = [
     {"name": "hello", "line": 15, "args": [{"name": "who", "type": "str"}]},
-    {"name": "greeting", "line": 16, "args": [{"name": "greeting", "type": "str"}, {"name": "name", "type": "str"}]},
-    {"name": "optional_greeting", "line": 17,
+    {"name": "greeting", "line": 18, "args": [{"name": "greeting", "type": "str"}, {"name": "name", "type": "str"}]},
+    {"name": "optional_greeting", "line": 21,
      "args": [{"name": "greeting", "type": "str"}, {"name": "name", "type": "Optional[str]"}]},
-    {"name": "counter", "line": 18, "args": [{"name": "count", "type": "int"}]},
+    {"name": "counter", "line": 24, "args": [{"name": "count", "type": "int"}]},
 ]
 
 

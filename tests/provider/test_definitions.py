@@ -79,6 +79,16 @@ def test_too_many_arguments(tmp_path):
     assert len(namespace["Ok"].e.spec.args) == 12
 
 
+def test_bytes_take_two_of_the_twelve_arguments(tmp_path):
+    """A bytes value reaches the tracer as its address and its length."""
+    args = ", ".join(["blob: bytes"] + [f"a{i}: int" for i in range(10)])
+    with pytest.raises(ProbeDefinitionError,
+                       match=r":5: probe Big.e: needs 13 USDT arguments \(each bytes value takes two"):
+        define(tmp_path, f"from tracers import tracer\n\n@tracer\nclass Big:\n    def e({args}, extra: bool): ...\n")
+    namespace = define(tmp_path, f"from tracers import tracer\n\n@tracer\nclass Ok:\n    def e({args}): ...\n", "ok11")
+    assert len(namespace["Ok"].e.spec.args) == 11
+
+
 def test_duplicate_probe_names(tmp_path):
     source = """\
 from tracers import tracer
@@ -129,7 +139,7 @@ from tracers import tracer, I8, I16, I32, I64, U8, U16, U32, U64
 @tracer
 class HTTPServerProbes:
     """User doc."""
-    def every(a: int, b: bool, c: str, d: bytes, e: I8, f: I16, g: I32, h: I64, i: U8, j: U16, k: U32, l: U64): ...
+    def every(a: int, b: bool, c: str, d: bytes, e: I8, f: I16, g: I32, h: I64, i: U8, j: U16, k: U32): ...
     def maybe(a: Optional[int], b: Optional[str], c: Optional[U8]) -> None:
         """A docstring body is fine."""
     def nothing():
@@ -145,14 +155,14 @@ class Net:
     assert namespace["Net"].__tracers_provider__.name == "myapp"
     every = server.every.spec
     assert [a.type.display for a in every.args] == [
-        "int", "bool", "str", "bytes", "I8", "I16", "I32", "int", "U8", "U16", "U32", "U64"]  # I64 is int
+        "int", "bool", "str", "bytes", "I8", "I16", "I32", "int", "U8", "U16", "U32"]  # I64 is int
     assert [(a.type.size, a.type.signed) for a in every.args[4:]] == [
-        (1, True), (2, True), (4, True), (8, True), (1, False), (2, False), (4, False), (8, False)]
+        (1, True), (2, True), (4, True), (8, True), (1, False), (2, False), (4, False)]
     assert [a.type.display for a in server.maybe.spec.args] == ["Optional[int]", "Optional[str]", "Optional[U8]"]
     assert server.nothing.spec.args == ()
     assert every.lineno == 8 and every.filename == str(tmp_path / "probes_mod.py")
     assert server.__doc__.startswith("User doc.")
-    assert "usdt:*:http_server_probes:every" in server.__doc__
+    assert re.search(r"usdt:/\S+/http_server_probes-[0-9a-f]{16}\.so:http_server_probes:every ", server.__doc__)
 
 
 @pytest.mark.skipif(sys.version_info < (3, 10), reason="X | None needs Python 3.10")

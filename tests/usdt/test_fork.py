@@ -221,7 +221,7 @@ sweeper = threading.Thread(target=define)
 sweeper.start()
 started.wait()
 children = []
-while sweeper.is_alive() or len(children) < 5:
+while (sweeper.is_alive() and len(children) < 40) or len(children) < 5:
     child = os.fork()
     if child == 0:
         @tracer
@@ -230,7 +230,7 @@ while sweeper.is_alive() or len(children) < 5:
 
         sys.exit(0 if type(InChild.y.gate).__name__ == "c_ushort" else 1)  # exit handlers run
     children.append(child)
-    time.sleep(0.001)
+    time.sleep(0.01)
 sweeper.join()
 statuses = [os.waitpid(child, 0)[1] for child in children]
 print("children", len(children), "failed", sum(1 for s in statuses if s != 0), flush=True)

@@ -41,9 +41,15 @@ os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 def _machine() -> tuple[str, str]:
-    """The machine as the platform names it, and as tracers does (``arm64``, ``aarch64``)."""
-    import platform  # costly to import; only needed here
-    machine = platform.machine()
+    """The machine as the platform names it, and as tracers does (``arm64``, ``aarch64``).
+
+    ``os.uname()`` rather than ``platform``, whose import costs milliseconds.
+    """
+    if hasattr(os, "uname"):
+        machine = os.uname().machine
+    else:  # Windows
+        import platform
+        machine = platform.machine()
     lowered = machine.lower()
     return machine, {"amd64": "x86_64", "arm64": "aarch64"}.get(lowered, lowered)
 

@@ -71,7 +71,10 @@ class ObjectStore:
             return found
 
     def _obtain(self, name: str, data: bytes) -> HeldObject:
-        for _ in range(10):  # another process may remove or replace it in between: look again
+        import time
+
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline:  # another process may remove or replace it in between: look again
             try:
                 fd = os.open(name, _READ_FLAGS, dir_fd=self.directory.fd)
             except FileNotFoundError:
