@@ -59,7 +59,7 @@ def _source_path(target: str) -> Optional[str]:
         spec = importlib.util.find_spec(target)
     except (ImportError, ValueError):
         return None
-    origin = getattr(spec, "origin", None)
+    origin = spec.origin if spec is not None else None
     if origin and origin.endswith(".py") and os.path.isfile(origin):
         return origin
     return None

@@ -96,8 +96,8 @@ def _located(error: ProbeSyntaxError, source: Source, path: str) -> ProbeSyntaxE
     if error.lineno is not None and 0 < error.lineno <= len(lines):
         error.text = lines[error.lineno - 1] + "\n"
     error.offset = character_offset(error.lineno, error.offset)
-    end_lineno = getattr(error, "end_lineno", None)
-    error.end_offset = character_offset(end_lineno, getattr(error, "end_offset", None))  # type: ignore[attr-defined]
+    end = character_offset(getattr(error, "end_lineno", None), getattr(error, "end_offset", None))
+    setattr(error, "end_offset", end)  # noqa: B010 - an attribute of SyntaxError from 3.10 on
     return error.with_traceback(None)
 
 

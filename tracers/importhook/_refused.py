@@ -26,7 +26,7 @@ _YIELD = ("a probe argument cannot contain '{}': with tracing off the probe stat
           "this function is a generator, and what it yields, would depend on the tracing mode; "
           "yield before the probe statement and pass the value to the probe")
 _AWAIT = ("a probe argument cannot contain '{}': the coroutine would suspend here only while tracing is on; "
-          "await before the probe statement and pass the result to the probe")
+          "{} before the probe statement and pass the result to the probe")
 _WALRUS = ("a probe argument cannot contain ':=': the name would be bound only while tracing is on, and "
            "unbound when it is off; assign it before the probe statement")
 
@@ -69,7 +69,7 @@ def _reason(node: ast.AST, eager: bool) -> Optional[str]:
     if isinstance(node, ast.YieldFrom):
         return _YIELD.format("yield from")
     if isinstance(node, ast.Await):
-        return _AWAIT.format("await")
+        return _AWAIT.format("await", "await")
     if isinstance(node, _ASYNC_COMPREHENSIONS) and any(generator.is_async for generator in node.generators):
-        return _AWAIT.format("async for")
+        return _AWAIT.format("async for", "build the value")
     return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import copy
-from typing import Callable, Dict, List, NamedTuple, Optional, Tuple, TypeVar
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple, TypeVar, cast
 
 from .._errors import ProbeSyntaxError
 from ._refused import refusal
@@ -123,7 +123,7 @@ def _is_future_import(stmt: ast.stmt) -> bool:
     return isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
 
 
-def _block_fields(node: ast.AST) -> List[Tuple[str, list]]:
+def _block_fields(node: ast.AST) -> List[Tuple[str, List[ast.AST]]]:
     """The non-empty statement (or handler, or case) lists directly inside ``node``."""
     return [(field, value) for field in node._fields if field in _BLOCK_FIELDS
             for value in (getattr(node, field, None),) if isinstance(value, list) and value]
@@ -193,12 +193,13 @@ class _Rewriter:
             holder, owner, depth = work.pop()
             for _field, block in _block_fields(holder):
                 for node in block:
-                    shape = _probe_shape(node) if isinstance(node, ast.Expr) else None
-                    site = self._site(shape, owner) if shape is not None else None
-                    if site is not None:
-                        sites[node] = site
-                        parents[node] = (holder, depth + 1)
-                    elif isinstance(node, (ast.stmt, *_BLOCK_HOLDERS)) and _block_fields(node):
+                    if isinstance(node, ast.Expr):
+                        shape = _probe_shape(node)
+                        site = self._site(shape, owner) if shape is not None else None
+                        if site is not None:
+                            sites[node] = site
+                            parents[node] = (holder, depth + 1)
+                    elif _block_fields(node):
                         parents[node] = (holder, depth + 1)
                         work.append((node, node if isinstance(node, _SCOPE_OWNERS) else owner, depth + 1))
         return sites, parents
@@ -223,7 +224,8 @@ class _Rewriter:
         node, message = min(refused, key=lambda item: (item[0].lineno, item[0].col_offset))
         error = ProbeSyntaxError(message)
         error.lineno, error.offset = node.lineno, node.col_offset + 1  # 1-based, in bytes until located
-        error.end_lineno, error.end_offset = node.end_lineno, (node.end_col_offset or 0) + 1
+        setattr(error, "end_lineno", node.end_lineno)  # noqa: B010 - attributes of SyntaxError from 3.10 on
+        setattr(error, "end_offset", (node.end_col_offset or 0) + 1)  # noqa: B010
         raise error
 
     def _copy_with_blocks(self, node: ast.AST, sites: Dict[ast.stmt, _Site],
@@ -232,7 +234,7 @@ class _Rewriter:
         clone = copy.copy(node)
         for field, block in _block_fields(node):
             if isinstance(block[0], ast.stmt):
-                setattr(clone, field, self._block(block, sites, replaced))
+                setattr(clone, field, self._block(cast(List[ast.stmt], block), sites, replaced))
             else:
                 setattr(clone, field, [replaced.get(child, child) for child in block])
         end = _end_of_last_block(clone)
