@@ -19,7 +19,7 @@ SCENARIOS = {
 
         class C:
             probe(P.e(1))
-            probe = staticmethod(lambda call: calls.append(call.args))
+            probe = lambda call: calls.append(call.args)
             probe(P.e(2))
 
         RESULT = calls
@@ -34,7 +34,7 @@ SCENARIOS = {
 
         RESULT = calls
     """,
-    # The star import may rebind probe: here mytools exports its own.
+    # The star import may rebind probe (or tracers): here mytools exports its own.
     "star_import_after_the_tracers_import": """
         from tracers import probe
         from mytools import *
@@ -133,7 +133,18 @@ OFF_BY_DESIGN = {
     """, "no error"),
 }
 
-MYTOOLS = "calls = []\n\ndef probe(call):\n    calls.append(call.args)\n\n__all__ = ['probe']\n"
+# A module whose star import rebinds both ``probe`` and ``tracers``.
+MYTOOLS = """
+calls = []
+
+def probe(call):
+    calls.append(call.args)
+
+class tracers:
+    probe = staticmethod(probe)
+
+__all__ = ["probe", "tracers"]
+"""
 
 REPORT = """
     import json, sys
@@ -179,6 +190,7 @@ def test_the_scenarios_tell_the_cases_apart(py):
         "class_body_binds_probe_after_use": ([[2]], [[1]]),
         "class_body_imports_probe_after_a_use_of_another": ([[1]], []),
         "star_import_after_the_tracers_import": ([[3]], []),
+        "star_import_after_import_tracers": ([[3]], []),
         "mangled_provider": (None, [[4], [5]]),
         "probe_imported_for_type_checkers_only": ("name 'probe' is not defined", []),
     }

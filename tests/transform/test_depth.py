@@ -86,3 +86,18 @@ def test_errors_of_the_roomy_call_are_raised_in_the_caller():
 
     with pytest.raises(RecursionError, match="always"):
         _deep.call(fails, tree)
+
+
+def test_without_a_thread_the_first_error_stands(monkeypatch):
+    import threading
+
+    def refuse(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    tree = ast.parse(long_sum(LEVELS))
+    limit = sys.getrecursionlimit()
+    with pytest.raises(RecursionError) as caught:
+        _deep.call(lambda: ast.unparse(tree), tree)
+    assert caught.value.__context__ is None
+    assert sys.getrecursionlimit() == limit

@@ -40,9 +40,17 @@ def call(function: Callable[[], _T], tree: Optional[ast.AST] = None) -> _T:
     """
     try:
         return function()
-    except RecursionError:
+    except RecursionError as error:
+        without_room = error
+    try:
+        return _in_roomy_thread(function, _PARSER_MAX_LEVELS if tree is None else depth(tree))
+    except _NoRoom:
         pass
-    return _in_roomy_thread(function, _PARSER_MAX_LEVELS if tree is None else depth(tree))
+    raise without_room  # no thread could be started: the error as first raised
+
+
+class _NoRoom(Exception):
+    """A thread with room for the call could not be started."""
 
 
 def _in_roomy_thread(function: Callable[[], _T], levels: int) -> _T:
@@ -62,10 +70,12 @@ def _in_roomy_thread(function: Callable[[], _T], levels: int) -> _T:
         sys.setrecursionlimit(frames)  # process-wide: restored as soon as the call ends
     previous_size = threading.stack_size()
     try:
-        threading.stack_size(_BASE_STACK + _STACK_PER_LEVEL * levels)
         try:
+            threading.stack_size(_BASE_STACK + _STACK_PER_LEVEL * levels)
             worker = threading.Thread(target=run, name="tracers-deep-tree", daemon=True)
             worker.start()
+        except (RuntimeError, ValueError, MemoryError) as error:  # no threads, or no memory for the stack
+            raise _NoRoom() from error
         finally:
             threading.stack_size(previous_size)
         worker.join()
