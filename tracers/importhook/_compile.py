@@ -60,7 +60,7 @@ def compile_module(source: Source, path: str, enabled: bool) -> Compiled:
                 code = _deep.call(lambda: compile(result.tree, path, "exec", dont_inherit=True), result.tree)
             except (RecursionError, MemoryError) as error:
                 problem = _too_deep(error)
-            except (SyntaxError, ValueError) as error:
+            except (SyntaxError, ValueError, TypeError) as error:  # a fault of the rewrite: run as written
                 problem = f"the rewritten module could not be compiled ({type(error).__name__}: {error})"
             else:
                 return Compiled(code, result.tree, result.sites)
