@@ -16,6 +16,7 @@ from ._errors import (
     ConfigError,
     ProbeArgumentError,
     ProbeDefinitionError,
+    ProbeSyntaxError,
     TracersError,
 )
 from ._fire import probe
@@ -40,5 +41,6 @@ __all__ = [
     "tracer", "probe", "Probe", "ProbeCall",
     "I8", "I16", "I32", "I64", "U8", "U16", "U32", "U64",
     "TracersError", "ProbeDefinitionError", "ConfigError", "ProbeArgumentError", "BackendError",
+    "ProbeSyntaxError",
     "__version__",
 ]

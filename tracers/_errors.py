@@ -23,3 +23,9 @@ class ProbeArgumentError(TracersError, TypeError):
 
 class BackendError(TracersError, RuntimeError):
     """A backend could not be loaded; the provider falls back to ``noop``."""
+
+
+class ProbeSyntaxError(TracersError, SyntaxError):
+    """A probe statement's arguments hold a construct whose effect would reach
+    outside the probe (``yield``, ``await``, ``:=``); raised at import, in every
+    tracing mode, naming the file, the line and the fix."""

@@ -126,3 +126,81 @@ def test_line_numbers_are_the_same_as_without_the_hook(py):
     plain = py.result(script.format(hook=""))
     for mode in (None, "record"):
         assert py.result(script.format(hook=HOOK), tracers=mode) == plain
+
+
+# Probe statements over several lines, in each form the hook rewrites them to.
+MULTI_LINE = '''\
+from tracers import probe, tracer
+
+
+@tracer
+class Where:
+    def one(a: int, b: str): ...
+    def two(a: int, b: str): ...
+    def three(a: int, b: str): ...
+    def four(a: int, b: str): ...
+
+
+def global_form():
+    probe(Where.one(
+        "not an int",
+        "global",
+    ))
+
+
+def local_form(P):
+    probe(P.two(
+        "not an int",
+        "local",
+    ))
+
+
+def keyword_form():
+    probe(Where.three(
+        a="not an int",
+        b="keywords",
+    ))
+
+
+def class_form():
+    class Body:
+        W = Where
+        probe(W.four(
+            "not an int",
+            "class",
+        ))
+'''
+
+FIRE_REPORT = """
+    import json, traceback, warnings
+    {hook}
+    import multiline
+    from tracers import ProbeArgumentError
+
+    calls = [multiline.global_form, lambda: multiline.local_form(multiline.Where), multiline.keyword_form,
+             multiline.class_form]
+    found = []
+    for call in calls:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                call()
+            except ProbeArgumentError as error:
+                frame = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == multiline.__file__][-1]
+                found.append(["raised", frame.lineno, getattr(frame, "end_lineno", None),
+                              getattr(frame, "colno", None), getattr(frame, "end_colno", None), frame.line])
+        found += [["warned", w.filename, w.lineno] for w in caught if w.category is RuntimeWarning]
+    print(json.dumps(found))
+"""
+
+
+@pytest.mark.parametrize("strict", ["0", "1"], ids=["warning", "strict"])
+def test_multi_line_probes_are_reported_where_plain_python_reports_them(py, strict):
+    """Warnings and strict-mode tracebacks name the statement's line (and on 3.11+ its
+    columns) exactly as the unrewritten statement, fired through ``probe()``, does."""
+    py.write({"multiline.py": MULTI_LINE})
+    env = {"TRACERS_STRICT": strict, "PYTHONDONTWRITEBYTECODE": "1"}
+    plain = py.result(FIRE_REPORT.format(hook=""), tracers="record", env=env)
+    hooked = py.result(FIRE_REPORT.format(hook=HOOK), tracers="record", env=env)
+    assert len(plain) == 4
+    assert hooked == plain

@@ -27,6 +27,18 @@ BAD = {
     "duplicate_argument": HEADER + "def f(a, a):\n    probe(P.e(a))\n",
     "in_a_probe_argument": HEADER + "def f():\n    probe(P.e((yield from)))\n",
     "nonlocal_missing": HEADER + "def f():\n    def g():\n        nonlocal zzz\n        probe(P.e(1))\n",
+    # Errors only in code that a probe statement holds: deleting it (off) or
+    # rewriting it (on) must not hide them.
+    "global_after_use_in_a_probe": HEADER + "x = 0\ndef f():\n    probe(P.e(x))\n    global x\n",
+    "nonlocal_after_use_in_a_probe": HEADER + (
+        "def outer():\n    x = 0\n    def inner():\n        probe(P.e(x))\n        nonlocal x\n    return inner\n"),
+    "global_probe_after_use": HEADER + "def f():\n    probe(P.e(1))\n    global probe\n",
+    "await_in_a_plain_def": HEADER + "def f(g):\n    probe(P.e(await g()))\n",
+    "async_comprehension_in_a_plain_def": HEADER + "def f(xs):\n    probe(P.e([x async for x in xs]))\n",
+    "yield_in_a_comprehension": HEADER + "def f(xs):\n    probe(P.e([(yield x) for x in xs]))\n",
+    "walrus_in_a_comprehension_iterable": HEADER + "def f():\n    probe(P.e([x for x in (y := [1])]))\n",
+    "yield_at_module_level": HEADER + "probe(P.e((yield)))\n",
+    "repeated_keyword": HEADER + "def f():\n    probe(P.e(a=1, a=2))\n",
 }
 
 # Imports each bad module twice (plain, then with the hook) and prints what both raised.

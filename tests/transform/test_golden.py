@@ -1,7 +1,8 @@
 """Golden tests: each case under golden/ is rewritten and compared with the
 hand-written expectation for that mode.
 
-A case file may start with ``# sites: N`` (the expected site count) and
+A case file may start with ``# sites: N`` (the expected site count, or
+``# sites-on: N`` and ``# sites-off: M`` where the modes differ) and
 ``# requires: X.Y`` (the oldest Python whose grammar it uses).
 """
 import ast
@@ -42,5 +43,5 @@ def test_golden(case: str, mode: str) -> None:
     result = rewrite(ast.parse(source), enabled=mode == "on")
 
     assert ast.unparse(result.tree) == _normalised(expected)
-    assert result.sites == int(_header(source, "sites"))
+    assert result.sites == int(_header(source, f"sites-{mode}") or _header(source, "sites"))
     compile(result.tree, f"{case}.{mode}.py", "exec")

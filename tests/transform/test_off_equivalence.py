@@ -85,6 +85,27 @@ SOURCES = {
         """,
         4,
     ),
+    "mangled, local, undefined and class-body providers": (
+        """
+        from tracers import probe
+        from app import Audit as _Service__Audit
+
+        class Service:
+            Local = _Service__Audit
+            probe(__Audit.defined())  # site
+            probe(Local.defined())  # site
+            name = "service"
+
+            def run(self, P):
+                probe(P.local(self.__name))  # site
+                probe(Missing.event())  # site
+                probe(__Audit.run(  # site
+                    1,  # site
+                ))  # site
+                return P
+        """,
+        5,
+    ),
     "closure used only by the probe": (
         """
         from tracers import probe

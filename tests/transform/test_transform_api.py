@@ -13,6 +13,7 @@ SOURCE = dedent(
     """Doc."""
     from __future__ import annotations
     from tracers import probe
+    from app import Global
 
     def f(P, counter):
         x = 1
@@ -21,7 +22,7 @@ SOURCE = dedent(
         return x
     '''
 )
-SITE_LINE = 7
+SITE_LINE = 8
 
 
 @pytest.mark.parametrize(
@@ -92,6 +93,43 @@ def test_inserted_nodes_take_the_site_location() -> None:
             if hasattr(node, "lineno"):
                 assert site.lineno <= node.lineno <= node.end_lineno <= site.end_lineno
         assert _location(guard) == _location(guard.test) == _location(guard.body[0]) == _location(site)
+
+
+MULTI_LINE = dedent(
+    """\
+    from tracers import probe
+    from app import Global
+
+    def f(P):
+        probe(P.event(
+            1,
+        ))
+        probe(Global.event(
+            2,
+        ))
+    """
+)
+
+
+def test_new_nodes_of_a_multi_line_site_sit_on_its_first_line() -> None:
+    """Only the guard statement and the fire call span the statement; the
+    gate test and the ``.fire`` attribute (where Python puts a method call's
+    line) are on its first line, where plain Python reports the probe call."""
+    tree = ast.parse(MULTI_LINE)
+    sites = [node for node in tree.body[2].body]
+    result = rewrite(tree, enabled=True)
+    guards = result.tree.body[-1].body
+    assert len(guards) == len(sites) == 2
+    for guard, site in zip(guards, sites):
+        (fire_statement,) = guard.body
+        fire = fire_statement.value
+        assert _location(guard) == _location(fire_statement) == _location(fire) == _location(site)
+        original = set(ast.walk(site))
+        new = [node for node in (*ast.walk(guard.test), *ast.walk(fire.func))
+               if node not in original and hasattr(node, "lineno")]
+        assert new
+        for node in new:
+            assert node.lineno == node.end_lineno == site.lineno, ast.dump(node)
 
 
 def test_prologue_takes_the_location_of_the_first_following_statement() -> None:

@@ -10,7 +10,8 @@ import traceback
 from typing import Optional
 
 from .. import _config
-from ..importhook._compile import parse_and_rewrite
+from ..importhook import _deep
+from ..importhook._compile import compile_module
 from ._target import TargetError, resolve
 
 
@@ -26,21 +27,30 @@ def show(target: str, enabled: Optional[bool], diff: bool) -> int:
     with open(path, "rb") as file:
         source = file.read()
     try:
-        result = parse_and_rewrite(source, path, enabled)
-    except SyntaxError as error:  # reported as python reports it, without our frames
+        compiled = compile_module(source, path, enabled)
+    except (SyntaxError, RecursionError, MemoryError) as error:  # as python reports it, without our frames
         sys.stderr.writelines(traceback.format_exception_only(type(error), error))
         return 1
-    rewritten = ast.unparse(result.tree) + "\n"
+    rewritten = _unparse(compiled.tree if compiled.tree is not None else _parse(source, path))
     state = "on" if enabled else "off"
     if diff:
-        original = ast.unparse(ast.parse(source, filename=path)) + "\n"
+        original = _unparse(_parse(source, path))
         sys.stdout.writelines(difflib.unified_diff(
             original.splitlines(keepends=True), rewritten.splitlines(keepends=True),
             f"{path} (parsed)", f"{path} (tracing {state})"))
     else:
         sys.stdout.write(rewritten)
-    print(f"tracers show: {path}: {result.sites} probe site(s), tracing {state}", file=sys.stderr)
+    print(f"tracers show: {path}: {compiled.sites} probe site(s), tracing {state}", file=sys.stderr)
     return 0
+
+
+def _parse(source: bytes, path: str) -> ast.Module:
+    return _deep.call(lambda: ast.parse(source, filename=path))
+
+
+def _unparse(tree: ast.Module) -> str:
+    """The tree as source text, however deeply it is nested (``ast.unparse`` recurses)."""
+    return _deep.call(lambda: ast.unparse(tree), tree) + "\n"
 
 
 def _source_path(target: str) -> Optional[str]:

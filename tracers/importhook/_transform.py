@@ -3,21 +3,24 @@
 With tracing off every probe statement is deleted, so a disabled probe costs
 nothing at all. With tracing on each one becomes ``if <gate>: <event>.fire(...)``
 so that the arguments are only evaluated while somebody is listening.
+
+A statement is a probe site only where the rewrite is sure that ``probe`` is
+``tracers.probe`` when it runs; anything else is left as written and behaves
+as plain Python. Every walk keeps its own stack: a module nested as deeply as
+the compiler accepts is rewritten whatever Python's recursion limit is.
 """
 from __future__ import annotations
 
 import ast
 import copy
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import cached_property
-from typing import NamedTuple, TypeVar
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple, TypeVar, cast
 
-_PROBE = "probe"  # bound by ``from tracers import probe [as name]``
-_MODULE = "module"  # bound by ``import tracers[.sub]`` or ``import tracers as name``
-_OTHER = "other"  # any other binding
+from .._errors import ProbeSyntaxError
+from ._refused import refusal
+from ._scopes import MODULE, PROBE, Scope, build_scopes, mangle
 
 _GATE_CLASS = "_tracers_LazyGate"
+_EVENT = "_tracers_event"  # a function's hidden local holding the event between its gate and its fire
 
 _N = TypeVar("_N", bound=ast.AST)
 
@@ -25,6 +28,13 @@ _SCOPE_OWNERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 # Nodes that hold statement lists without being statements themselves.
 _BLOCK_HOLDERS = tuple(getattr(ast, name) for name in ("excepthandler", "match_case") if hasattr(ast, name))
+_BLOCK_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+
+# What a probe site becomes.
+_GLOBAL = "global"  # the provider is a module global: a module-level gate
+_LOCAL = "local"  # a function's local or closure: the event held in a hidden local
+_CLASS = "class"  # a name a class body looks up as it runs: the event chain written twice
+_UNDEFINED = "undefined"  # the provider's global is never bound: kept when on, deleted when off
 
 
 def uses_probe(source: bytes) -> bool:
@@ -44,203 +54,32 @@ def rewrite(tree: ast.Module, *, enabled: bool) -> RewriteResult:
 
     Only the nodes on the way to a probe site are copied; everything else is
     shared with the input, so neither tree should be mutated afterwards.
+    Raises :class:`~tracers.ProbeSyntaxError` (without a file name) for a
+    probe argument whose effect would reach outside the probe.
     """
     rewriter = _Rewriter(tree, enabled)
-    module = copy.copy(tree)
-    module.body = rewriter.block(tree.body, tree)
+    module = rewriter.rewritten()
     if rewriter.gates:
         rewriter.insert_prologue(module)
     return RewriteResult(module, rewriter.sites)
 
 
-class _Scope:
-    """The names one namespace binds, as the compiler decides where names live."""
+class _Shape(NamedTuple):
+    """A statement shaped like ``name(a.b(...))`` or ``name.probe(a.b(...))``."""
 
-    def __init__(self, kind: str, parent: _Scope | None) -> None:
-        self.kind = kind  # "module", "class", "function" or "comprehension"
-        self.parent = parent
-        self.module: _Scope = parent.module if parent else self
-        self.bindings: dict[str, list[str]] = {}
-        self.declared_global: set[str] = set()
-        self.declared_nonlocal: set[str] = set()
-
-    def enclosing(self) -> _Scope:
-        """The next scope out whose names are visible here (class bodies are not)."""
-        scope = self.parent
-        assert scope is not None
-        while scope.kind == "class":
-            scope = scope.parent
-            assert scope is not None
-        return scope
-
-    def resolve(self, name: str) -> _Scope:
-        """The scope whose binding of ``name`` a load here would see."""
-        scope = self
-        while scope is not self.module and name not in scope.declared_global:
-            if name in scope.bindings:
-                return scope
-            scope = scope.enclosing()
-        return self.module
-
-    def bound_only_to(self, name: str, kind: str) -> bool:
-        kinds = self.resolve(name).bindings.get(name, [])
-        return bool(kinds) and all(found == kind for found in kinds)
-
-    def settle_declarations(self) -> None:
-        """Move bindings of ``global``/``nonlocal`` names to the scope they rebind."""
-        for name in list(self.bindings):
-            if name in self.declared_global:
-                target = self.module
-            elif name in self.declared_nonlocal and self.parent is not None:
-                target = self.enclosing().resolve(name)
-            else:  # module-level ``nonlocal`` is left for the compiler to reject
-                continue
-            kinds = self.bindings.pop(name)
-            target.bindings.setdefault(name, []).extend(kinds)
+    name: str  # is a probe site if every binding of this name it sees is ...
+    binding: str  # ... of this kind
+    event: ast.Call  # the ``a.b(...)`` call
+    chain: List[str]  # ["a", "b"]
 
 
-class _ScopeBuilder(ast.NodeVisitor):
-    """Record every name binding of a module, scope by scope."""
-
-    def __init__(self, module: ast.Module) -> None:
-        self.scope = _Scope("module", None)
-        self.scopes: dict[ast.AST, _Scope] = {module: self.scope}
-        self._created = [self.scope]
-        self.generic_visit(module)
-        for scope in self._created:  # outer scopes first, so nonlocal targets are settled
-            scope.settle_declarations()
-
-    @contextmanager
-    def _new_scope(self, kind: str, owner: ast.AST | None = None) -> Iterator[None]:
-        outer = self.scope
-        self.scope = _Scope(kind, outer)
-        self._created.append(self.scope)
-        if owner is not None:
-            self.scopes[owner] = self.scope
-        try:
-            yield
-        finally:
-            self.scope = outer
-
-    @contextmanager
-    def _type_params(self, node: ast.AST) -> Iterator[None]:
-        """Type parameters (3.12+) live in a function-like scope around the definition."""
-        params = getattr(node, "type_params", None)
-        if not params:
-            yield
-            return
-        with self._new_scope("function"):
-            for param in params:
-                self._bind(param.name)
-                self.generic_visit(param)
-            yield
-
-    def _bind(self, name: str, kind: str = _OTHER, scope: _Scope | None = None) -> None:
-        (scope or self.scope).bindings.setdefault(name, []).append(kind)
-
-    def _bind_arguments(self, args: ast.arguments) -> None:
-        for arg in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
-            if arg is not None:
-                self._bind(arg.arg)
-
-    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        self._bind(node.name)
-        for decorator in node.decorator_list:
-            self.visit(decorator)
-        with self._type_params(node):
-            self.visit(node.args)  # defaults and annotations are evaluated outside
-            if node.returns is not None:
-                self.visit(node.returns)
-            with self._new_scope("function", node):
-                self._bind_arguments(node.args)
-                for stmt in node.body:
-                    self.visit(stmt)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        self.visit(node.args)
-        with self._new_scope("function"):
-            self._bind_arguments(node.args)
-            self.visit(node.body)
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self._bind(node.name)
-        for decorator in node.decorator_list:
-            self.visit(decorator)
-        with self._type_params(node):
-            for base in node.bases + node.keywords:
-                self.visit(base)
-            with self._new_scope("class", node):
-                for stmt in node.body:
-                    self.visit(stmt)
-
-    def visit_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
-        first, *rest = node.generators
-        self.visit(first.iter)  # the outermost iterable is evaluated outside
-        with self._new_scope("comprehension"):
-            self.visit(first.target)
-            for condition in first.ifs:
-                self.visit(condition)
-            for generator in rest:
-                self.visit(generator)
-            for field in ("elt", "key", "value"):
-                child = getattr(node, field, None)
-                if child is not None:
-                    self.visit(child)
-
-    visit_SetComp = visit_GeneratorExp = visit_DictComp = visit_ListComp
-
-    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
-        scope = self.scope
-        while scope.kind == "comprehension":  # a walrus binds outside comprehensions
-            assert scope.parent is not None
-            scope = scope.parent
-        self._bind(node.target.id, scope=scope)
-        self.visit(node.value)
-
-    def visit_Name(self, node: ast.Name) -> None:
-        if not isinstance(node.ctx, ast.Load):
-            self._bind(node.id)
-
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            if alias.asname is None:  # ``import a.b.c`` binds ``a`` to module ``a``
-                name = alias.name.partition(".")[0]
-                self._bind(name, _MODULE if name == "tracers" else _OTHER)
-            else:
-                self._bind(alias.asname, _MODULE if alias.name == "tracers" else _OTHER)
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        from_tracers = node.module == "tracers" and node.level == 0
-        for alias in node.names:
-            if alias.name == "*":  # names unknown without importing; not tracked
-                continue
-            kind = _PROBE if from_tracers and alias.name == "probe" else _OTHER
-            self._bind(alias.asname or alias.name, kind)
-
-    def visit_Global(self, node: ast.Global) -> None:
-        self.scope.declared_global.update(node.names)
-
-    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
-        self.scope.declared_nonlocal.update(node.names)
-
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
-        if node.name:
-            self._bind(node.name)
-        self.generic_visit(node)
-
-    def visit_MatchAs(self, node: ast.AST) -> None:
-        """Pattern captures (3.10+): ``case x``, ``case [*x]``, ``case {**x}``."""
-        captured = getattr(node, "name", None) or getattr(node, "rest", None)
-        if captured:
-            self._bind(captured)
-        self.generic_visit(node)
-
-    visit_MatchStar = visit_MatchMapping = visit_MatchAs
+class _Site(NamedTuple):
+    form: str  # _GLOBAL, _LOCAL, _CLASS or _UNDEFINED
+    shape: _Shape
+    chain: List[str]  # mangled as the compiler spells it in this scope
 
 
-def _dotted_parts(node: ast.expr) -> list[str] | None:
+def _dotted_parts(node: ast.expr) -> Optional[List[str]]:
     """``a.b.c`` -> ``["a", "b", "c"]``; None unless a name followed by attributes."""
     parts = []
     while isinstance(node, ast.Attribute):
@@ -252,23 +91,7 @@ def _dotted_parts(node: ast.expr) -> list[str] | None:
     return parts[::-1]
 
 
-def _dotted_expr(parts: list[str], located: Callable[[ast.expr], ast.expr]) -> ast.expr:
-    node = located(ast.Name(parts[0], ast.Load()))
-    for attr in parts[1:]:
-        node = located(ast.Attribute(node, attr, ast.Load()))
-    return node
-
-
-class _Shape(NamedTuple):
-    """A statement shaped like ``name(a.b(...))`` or ``name.probe(a.b(...))``."""
-
-    name: str  # is a probe site if every binding of this name it sees is ...
-    binding: str  # ... of this kind
-    event: ast.Call  # the ``a.b(...)`` call
-    chain: list[str]  # ["a", "b"]
-
-
-def _probe_shape(stmt: ast.stmt) -> _Shape | None:
+def _probe_shape(stmt: ast.stmt) -> Optional[_Shape]:
     if not isinstance(stmt, ast.Expr):
         return None
     call = stmt.value
@@ -282,9 +105,9 @@ def _probe_shape(stmt: ast.stmt) -> _Shape | None:
         return None
     func = call.func
     if isinstance(func, ast.Name):
-        return _Shape(func.id, _PROBE, event, chain)
+        return _Shape(func.id, PROBE, event, chain)
     if isinstance(func, ast.Attribute) and func.attr == "probe" and isinstance(func.value, ast.Name):
-        return _Shape(func.value.id, _MODULE, event, chain)
+        return _Shape(func.value.id, MODULE, event, chain)
     return None
 
 
@@ -300,74 +123,120 @@ def _is_future_import(stmt: ast.stmt) -> bool:
     return isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
 
 
-def _end_of_last_block(node: object) -> tuple[int, int] | None:
+def _block_fields(node: ast.AST) -> List[Tuple[str, List[ast.AST]]]:
+    """The non-empty statement (or handler, or case) lists directly inside ``node``."""
+    return [(field, value) for field in node._fields if field in _BLOCK_FIELDS
+            for value in (getattr(node, field, None),) if isinstance(value, list) and value]
+
+
+def _end_of_last_block(node: ast.AST) -> Optional[Tuple[int, int]]:
     """Where the last statement of ``node``'s last block ends (blocks come in source order)."""
-    for field in reversed(getattr(node, "_fields", ())):
-        value = getattr(node, field, None)
-        if isinstance(value, list) and value and isinstance(value[-1], (ast.stmt, *_BLOCK_HOLDERS)):
-            last = value[-1]
-            end_lineno, end_col_offset = getattr(last, "end_lineno", None), getattr(last, "end_col_offset", None)
-            if end_lineno is None or end_col_offset is None:  # match_case has no position of its own
-                return _end_of_last_block(last)
+    while True:
+        blocks = _block_fields(node)
+        if not blocks:
+            return None
+        last = blocks[-1][1][-1]
+        end_lineno, end_col_offset = getattr(last, "end_lineno", None), getattr(last, "end_col_offset", None)
+        if end_lineno is not None and end_col_offset is not None:
             return end_lineno, end_col_offset
-    return None
+        node = last  # match_case has no position of its own
 
 
 class _Rewriter:
-    """Replace or delete probe sites, statement list by statement list."""
+    """Find the module's probe sites, then copy the statements on the way to them."""
 
     def __init__(self, module: ast.Module, enabled: bool) -> None:
         self.module = module
         self.enabled = enabled
         self.sites = 0
-        self.gates: dict[tuple[str, ...], str] = {}  # global chain -> gate name
+        self.gates: Dict[Tuple[str, ...], str] = {}  # global chain -> gate name
+        self._scopes: Optional[Dict[ast.AST, Scope]] = None
 
-    @cached_property
-    def scopes(self) -> dict[ast.AST, _Scope]:
-        """Built on first use: most modules have nothing shaped like a probe."""
-        return _ScopeBuilder(self.module).scopes
+    def _scope_of(self, owner: ast.AST) -> Scope:
+        """Scopes are built on first use: most modules have nothing shaped like a probe."""
+        if self._scopes is None:
+            self._scopes = build_scopes(self.module)
+        return self._scopes[owner]
 
-    def block(self, stmts: list[ast.stmt], owner: ast.AST) -> list[ast.stmt]:
-        """A new statement list with this list's probe sites replaced or deleted.
+    def rewritten(self) -> ast.Module:
+        found, parents = self._find_sites()
+        self._refuse_constructs(found)
+        if self.enabled:  # an undefined provider's statement runs as written
+            found = {stmt: site for stmt, site in found.items() if site.form != _UNDEFINED}
+            for stmt in sorted(found, key=lambda stmt: (stmt.lineno, stmt.col_offset)):
+                if found[stmt].form == _GLOBAL:
+                    self._gate_name(found[stmt].chain)  # gates are numbered in source order
+        # Copy every node on the way to a site, the innermost first.
+        on_the_way: Dict[ast.AST, int] = {}
+        for stmt in found:
+            node = parents[stmt][0]
+            while node is not None and node not in on_the_way:
+                parent, depth = parents[node]
+                on_the_way[node] = depth
+                node = parent
+        replaced: Dict[ast.AST, ast.AST] = {}
+        for node in sorted(on_the_way, key=on_the_way.__getitem__, reverse=True):
+            replaced[node] = self._copy_with_blocks(node, found, replaced)
+        module = replaced.get(self.module)
+        if module is None:
+            module = copy.copy(self.module)
+            module.body = list(self.module.body)
+        assert isinstance(module, ast.Module)
+        return module
 
-        ``owner`` is the module, function or class whose scope the statements run in.
-        """
-        out: list[ast.stmt] = []
-        for stmt in stmts:
-            shape = _probe_shape(stmt)
-            if shape is not None:
-                scope = self.scopes[owner]
-                if scope.bound_only_to(shape.name, shape.binding):
-                    self.sites += 1
-                    if self.enabled:
-                        out.append(self._guard(stmt, shape, scope))
-                    continue
-            out.append(self._descend(stmt, owner))
-        if stmts and not out:  # every statement was a deleted probe
-            out.append(ast.copy_location(ast.Pass(), stmts[0]))
-        return out
+    def _find_sites(self) -> Tuple[Dict[ast.stmt, _Site], Dict[ast.AST, Tuple[Optional[ast.AST], int]]]:
+        """Every probe site, and the parent and depth of each node that holds statements."""
+        sites: Dict[ast.stmt, _Site] = {}
+        parents: Dict[ast.AST, Tuple[Optional[ast.AST], int]] = {self.module: (None, 0)}
+        work: List[Tuple[ast.AST, ast.AST, int]] = [(self.module, self.module, 0)]  # node, owner of its scope
+        while work:
+            holder, owner, depth = work.pop()
+            for _field, block in _block_fields(holder):
+                for node in block:
+                    if isinstance(node, ast.Expr):
+                        shape = _probe_shape(node)
+                        site = self._site(shape, owner) if shape is not None else None
+                        if site is not None:
+                            sites[node] = site
+                            parents[node] = (holder, depth + 1)
+                    elif _block_fields(node):
+                        parents[node] = (holder, depth + 1)
+                        work.append((node, node if isinstance(node, _SCOPE_OWNERS) else owner, depth + 1))
+        return sites, parents
 
-    def _descend(self, node: _N, owner: ast.AST) -> _N:
-        """``node`` itself, or a shallow copy if a statement list inside it changed."""
-        if isinstance(node, _SCOPE_OWNERS):
-            owner = node
-        changed = {}
-        for field, value in ast.iter_fields(node):
-            if not isinstance(value, list) or not value:
-                continue
-            if isinstance(value[0], ast.stmt):
-                new = self.block(value, owner)
-            elif isinstance(value[0], _BLOCK_HOLDERS):
-                new = [self._descend(child, owner) for child in value]
-            else:
-                continue
-            if len(new) != len(value) or any(a is not b for a, b in zip(new, value)):
-                changed[field] = new
-        if not changed:
-            return node
+    def _site(self, shape: _Shape, owner: ast.AST) -> Optional[_Site]:
+        scope = self._scope_of(owner)
+        if not scope.surely_bound_to(scope.mangle(shape.name), shape.binding):
+            return None
+        chain = [mangle(scope.private, part) for part in shape.chain]
+        head = scope.resolve(chain[0])
+        if head is scope.module:
+            form = _GLOBAL if scope.module.bound_at_run_time(chain[0]) else _UNDEFINED
+        else:
+            form = _CLASS if scope.kind == "class" else _LOCAL
+        return _Site(form, shape, chain)
+
+    @staticmethod
+    def _refuse_constructs(sites: Dict[ast.stmt, _Site]) -> None:
+        refused = [found for found in (refusal(site.shape.event) for site in sites.values()) if found]
+        if not refused:
+            return
+        node, message = min(refused, key=lambda item: (item[0].lineno, item[0].col_offset))
+        error = ProbeSyntaxError(message)
+        error.lineno, error.offset = node.lineno, node.col_offset + 1  # 1-based, in bytes until located
+        setattr(error, "end_lineno", node.end_lineno)  # noqa: B010 - attributes of SyntaxError from 3.10 on
+        setattr(error, "end_offset", (node.end_col_offset or 0) + 1)  # noqa: B010
+        raise error
+
+    def _copy_with_blocks(self, node: ast.AST, sites: Dict[ast.stmt, _Site],
+                          replaced: Dict[ast.AST, ast.AST]) -> ast.AST:
+        """A shallow copy of ``node`` whose statement lists have their sites replaced."""
         clone = copy.copy(node)
-        for field, new in changed.items():
-            setattr(clone, field, new)
+        for field, block in _block_fields(node):
+            if isinstance(block[0], ast.stmt):
+                setattr(clone, field, self._block(cast(List[ast.stmt], block), sites, replaced))
+            else:
+                setattr(clone, field, [replaced.get(child, child) for child in block])
         end = _end_of_last_block(clone)
         if end is not None and getattr(clone, "end_lineno", None) is not None:
             # A deleted last statement no longer ends this one: end where blanking it would.
@@ -375,25 +244,53 @@ class _Rewriter:
             setattr(clone, "end_col_offset", end[1])  # noqa: B010
         return clone
 
-    def _guard(self, stmt: ast.stmt, shape: _Shape, scope: _Scope) -> ast.If:
-        def located(node: _N) -> _N:  # the input's own nodes keep their locations
+    def _block(self, stmts: List[ast.stmt], sites: Dict[ast.stmt, _Site],
+               replaced: Dict[ast.AST, ast.AST]) -> List[ast.stmt]:
+        out: List[ast.stmt] = []
+        for stmt in stmts:
+            site = sites.get(stmt)
+            if site is None:
+                out.append(replaced.get(stmt, stmt))  # type: ignore[arg-type]
+                continue
+            self.sites += 1
+            if self.enabled:
+                out.append(self._guard(stmt, site))
+        if not out:  # every statement was a deleted probe
+            out.append(ast.copy_location(ast.Pass(), stmts[0]))
+        return out
+
+    def _guard(self, stmt: ast.stmt, site: _Site) -> ast.If:
+        """``if <gate>: <event>.fire(<args>)``, attributed to the statement's first line."""
+        assert isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+        event = site.shape.event
+
+        def spanning(node: _N) -> _N:  # the statement's whole span, as the call it replaces
             return ast.copy_location(node, stmt)
 
-        event, chain = shape.event, shape.chain
+        first_line = _first_line_of(stmt)
+        event_func: ast.expr = event.func
         test: ast.expr
-        if scope.resolve(chain[0]) is scope.module:
-            test = located(ast.Name(self._gate_name(chain), ast.Load()))
+        if site.form == _GLOBAL:
+            test = first_line(ast.Name(self._gate_name(site.chain), ast.Load()))
+        elif site.form == _CLASS:  # a class body has no local of its own to hold the event
+            test = first_line(ast.Attribute(_dotted_expr(site.shape.chain, first_line), "gate", ast.Load()))
         else:
-            test = located(ast.Attribute(_dotted_expr(chain, located), "gate", ast.Load()))
-        body: ast.stmt
+            held = first_line(ast.NamedExpr(first_line(ast.Name(_EVENT, ast.Store())), event.func))
+            test = first_line(ast.Attribute(held, "gate", ast.Load()))
+            event_func = first_line(ast.Name(_EVENT, ast.Load()))
+        body: ast.expr
         if event.keywords or any(isinstance(arg, ast.Starred) for arg in event.args):
-            body = stmt  # keep the general call form; only guard it
+            # Keep the general call form (ProbeCall binds keywords); only guard it.
+            inner = copy.copy(event)
+            inner.func = event_func
+            body = copy.copy(stmt.value)
+            body.args = [inner]
         else:
-            fire = located(ast.Attribute(event.func, "fire", ast.Load()))
-            body = located(ast.Expr(located(ast.Call(fire, list(event.args), []))))
-        return located(ast.If(test, [body], []))
+            fire = first_line(ast.Attribute(event_func, "fire", ast.Load()))
+            body = spanning(ast.Call(fire, list(event.args), []))
+        return spanning(ast.If(test, [spanning(ast.Expr(body))], []))
 
-    def _gate_name(self, chain: list[str]) -> str:
+    def _gate_name(self, chain: List[str]) -> str:
         key = tuple(chain)
         if key not in self.gates:
             self.gates[key] = f"_tracers_gate_{len(self.gates)}_{'_'.join(chain)}"
@@ -405,7 +302,7 @@ class _Rewriter:
         index = 1 if body and _is_docstring(body[0]) else 0
         while index < len(body) and _is_future_import(body[index]):
             index += 1
-        prologue: list[ast.stmt] = [
+        prologue: List[ast.stmt] = [
             ast.ImportFrom("tracers._gate", [ast.alias("LazyGate", _GATE_CLASS)], 0)
         ]
         for chain, name in self.gates.items():
@@ -424,3 +321,32 @@ class _Rewriter:
                 ast.copy_location(node, body[index])
             ast.fix_missing_locations(node)  # line 1 when nothing follows
         body[index:index] = prologue
+
+
+def _first_line_of(stmt: ast.stmt) -> Callable[[_N], _N]:
+    """Locate a new node on the statement's first line only.
+
+    Python attributes a method call to the line where its attribute ends: a
+    guard or a ``.fire`` spanning the whole statement would be reported at its
+    last line, where plain Python reports the ``probe(...)`` call at its first.
+    """
+    line, column = stmt.lineno, stmt.col_offset
+    if stmt.end_lineno == line:
+        end = stmt.end_col_offset
+    else:
+        callee = stmt.value.func  # type: ignore[attr-defined]
+        end = callee.end_col_offset if callee.end_lineno == line else column
+
+    def located(node: _N) -> _N:
+        node.lineno, node.col_offset = line, column  # type: ignore[attr-defined]
+        node.end_lineno, node.end_col_offset = line, end  # type: ignore[attr-defined]
+        return node
+
+    return located
+
+
+def _dotted_expr(parts: List[str], located: Callable[[ast.expr], ast.expr]) -> ast.expr:
+    node = located(ast.Name(parts[0], ast.Load()))
+    for attr in parts[1:]:
+        node = located(ast.Attribute(node, attr, ast.Load()))
+    return node

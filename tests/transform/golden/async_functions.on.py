@@ -19,6 +19,6 @@ async def fetch(session, url):
 
 
 async def wrapper(Io):
-    if Io.wrapped.gate:
-        Io.wrapped.fire()
+    if (_tracers_event := Io.wrapped).gate:
+        _tracers_event.fire()
     return [x async for x in Io]

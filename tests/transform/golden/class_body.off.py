@@ -22,3 +22,12 @@ def factory(Model):
     class Local:
         pass
     return Local
+
+
+class BindsLater:
+    probe(Model.early())
+    probe = staticmethod(print)
+
+
+class ImportsToo:
+    from tracers import probe

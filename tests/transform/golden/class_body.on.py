@@ -1,6 +1,7 @@
 from tracers._gate import LazyGate as _tracers_LazyGate
 _tracers_gate_0_Model_defined = _tracers_LazyGate(globals(), '_tracers_gate_0_Model_defined', ('Model', 'defined'))
 _tracers_gate_1_Model_meta = _tracers_LazyGate(globals(), '_tracers_gate_1_Model_meta', ('Model', 'meta'))
+_tracers_gate_2_Model_imported = _tracers_LazyGate(globals(), '_tracers_gate_2_Model_imported', ('Model', 'imported'))
 from tracers import probe
 from app.probes import Model
 
@@ -32,3 +33,14 @@ def factory(Model):
         if Model.local.gate:
             Model.local.fire()
     return Local
+
+
+class BindsLater:
+    probe(Model.early())
+    probe = staticmethod(print)
+
+
+class ImportsToo:
+    from tracers import probe
+    if _tracers_gate_2_Model_imported:
+        Model.imported.fire()

@@ -1,4 +1,4 @@
-# sites: 4
+# sites: 5
 from tracers import probe
 from app.probes import Model
 
@@ -26,3 +26,13 @@ def factory(Model):
     class Local:
         probe(Model.local())
     return Local
+
+
+class BindsLater:
+    probe(Model.early())
+    probe = staticmethod(print)
+
+
+class ImportsToo:
+    from tracers import probe
+    probe(Model.imported())

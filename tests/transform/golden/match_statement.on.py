@@ -11,11 +11,11 @@ def parse(command):
             if _tracers_gate_0_Parse_go:
                 Parse.go.fire(direction)
         case Parse(events=[*rest]):
-            if rest.first.gate:
-                rest.first.fire()
+            if (_tracers_event := rest.first).gate:
+                _tracers_event.fire()
         case {"x": 1, **extra}:
-            if extra.keyed.gate:
-                extra.keyed.fire()
+            if (_tracers_event := extra.keyed).gate:
+                _tracers_event.fire()
         case _:
             if _tracers_gate_1_Parse_unknown:
                 Parse.unknown.fire(command)

@@ -8,18 +8,18 @@ class Store:
     probes = Cache
 
     def get(self, key):
-        if self.probes.lookup.gate:
-            self.probes.lookup.fire(key)
+        if (_tracers_event := self.probes.lookup).gate:
+            _tracers_event.fire(key)
         if _tracers_gate_0_Cache_lookup:
             Cache.lookup.fire(key)
         return self.data[key]
 
     @staticmethod
     def make(Cache):
-        if Cache.created.gate:
-            Cache.created.fire()
+        if (_tracers_event := Cache.created).gate:
+            _tracers_event.fire()
 
     @classmethod
     def build(cls):
-        if cls.probes.built.gate:
-            cls.probes.built.fire(cls.__name__)
+        if (_tracers_event := cls.probes.built).gate:
+            _tracers_event.fire(cls.__name__)

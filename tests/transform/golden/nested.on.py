@@ -8,20 +8,20 @@ from app.probes import Outer
 
 
 def outer(Local):
-    if Local.start.gate:
-        Local.start.fire()
+    if (_tracers_event := Local.start).gate:
+        _tracers_event.fire()
 
     def inner():
-        if Local.inner.gate:
-            Local.inner.fire()
+        if (_tracers_event := Local.inner).gate:
+            _tracers_event.fire()
         if _tracers_gate_0_Outer_inner:
             Outer.inner.fire()
 
     def rebinding():
         nonlocal Local
         Local = None
-        if Local.rebound.gate:
-            Local.rebound.fire()
+        if (_tracers_event := Local.rebound).gate:
+            _tracers_event.fire()
 
     def shadowing():
         probe = print

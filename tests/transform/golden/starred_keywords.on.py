@@ -13,5 +13,5 @@ def calls(args, options, P):
         probe(Call.keyword(1, size=2))
     if _tracers_gate_2_Call_both:
         probe(Call.both(0, *args, **options))
-    if P.local.gate:
-        probe(P.local(*args))
+    if (_tracers_event := P.local).gate:
+        probe(_tracers_event(*args))

@@ -26,8 +26,8 @@ def retry(job):
     try:
         job.run()
     except RuntimeError as Problem:
-        if Problem.reported.gate:
-            Problem.reported.fire(job.id)
+        if (_tracers_event := Problem.reported).gate:
+            _tracers_event.fire(job.id)
     else:
         if _tracers_gate_3_Job_clean:
             Job.clean.fire(job.id)

@@ -5,15 +5,15 @@ from app.probes import T
 
 
 def generic[T](value: T) -> T:
-    if T.checked.gate:
-        T.checked.fire()
+    if (_tracers_event := T.checked).gate:
+        _tracers_event.fire()
     return value
 
 
 class Box[T]:
     def get(self):
-        if T.got.gate:
-            T.got.fire()
+        if (_tracers_event := T.got).gate:
+            _tracers_event.fire()
 
 
 def plain():

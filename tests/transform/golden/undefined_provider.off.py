@@ -1,0 +1,6 @@
+from tracers import probe
+from app.probes import Known
+
+
+def f(x):
+    return x
