@@ -37,13 +37,14 @@ def run(args: Sequence[str]) -> int:
         print(f"tracers: {error}", file=sys.stderr)
         return 2
 
-    from ..importhook import _runner, install
+    from ..importhook import ENV_HOOK, _runner, install
     if not module and not os.path.isfile(target):
         # As python does: exit 2 before anything runs, with errno's words.
         reason = "is a directory" if os.path.isdir(target) else "No such file or directory"
         print(f"tracers run: can't open file {os.path.abspath(target)!r}: {reason}", file=sys.stderr)
         return 2
     install()
+    os.environ[ENV_HOOK] = "1"  # child processes install the hook as they start (tracers-importhook.pth)
     try:
         if module:
             _runner.run_module(target, rest)
@@ -58,6 +59,8 @@ def run(args: Sequence[str]) -> int:
         _runner.report_and_exit(error)
     except Exception as error:
         _runner.report_and_exit(error)
+    except BaseException as error:  # KeyboardInterrupt: Python itself ends the process (by SIGINT)
+        _runner.raise_uncaught(error)
     return 0
 
 
