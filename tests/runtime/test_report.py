@@ -3,6 +3,7 @@
 Each program runs under ``python -m tracers run --backend record`` in a fresh
 interpreter; a deadlock shows as the subprocess timing out.
 """
+import re
 import signal
 import subprocess
 import textwrap
@@ -114,7 +115,8 @@ def test_error_filters_cannot_turn_a_backend_warning_into_an_import_failure(pyth
     assert done.returncode == 0, done.stderr
     assert done.stdout == "survived\n"
     script = tmp_path / "prog.py"
-    assert done.stderr.startswith(f"{script}:3: RuntimeWarning: tracers: backend 'usdt' unavailable")
+    line = "(3|4)"  # the decorator's line; the class statement's before Python 3.10
+    assert re.match(f"{re.escape(str(script))}:{line}: RuntimeWarning: tracers: backend 'usdt' unavailable", done.stderr)
     assert "Traceback" not in done.stderr
 
 

@@ -56,10 +56,8 @@ def run(args: Sequence[str]) -> int:
         if module and _is_missing_target(error):
             print(f"tracers run: {error}", file=sys.stderr)  # python -m prints 'No module named ...'
             return 1
-        _runner.report_and_exit(error)
-    except Exception as error:
-        _runner.report_and_exit(error)
-    except BaseException as error:  # KeyboardInterrupt: Python itself ends the process (by SIGINT)
+        _runner.raise_uncaught(error)
+    except BaseException as error:  # Python itself reports it and ends the process (KeyboardInterrupt: by SIGINT)
         _runner.raise_uncaught(error)
     return 0
 

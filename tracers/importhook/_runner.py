@@ -100,18 +100,12 @@ def run_path(path: str, init_globals: Optional[Dict[str, Any]] = None,
     return namespace.copy()
 
 
-def report_and_exit(error: BaseException) -> NoReturn:
-    """Print the traceback plain Python would print, then exit 1 as Python does."""
-    tb = user_traceback(error.__traceback__)
-    # The default excepthook prints the exception's own __traceback__, whatever
-    # it is passed: cut the runner's frames off the exception itself.
-    sys.excepthook(type(error), error.with_traceback(tb), tb)
-    sys.exit(1)
-
-
 def raise_uncaught(error: BaseException) -> NoReturn:
-    """Let ``error`` end the process as an uncaught exception does (a
-    ``KeyboardInterrupt`` exits by SIGINT), shown as plain Python shows it."""
+    """Let ``error`` end the process as an uncaught exception does (exit
+    status 1; by SIGINT for a ``KeyboardInterrupt``), shown as plain Python
+    shows it: the ``sys.excepthook`` in place gets the user's frames only.
+    (The default hook prints the exception's own ``__traceback__``, so that
+    is cut too.)"""
     hook = sys.excepthook
 
     def excepthook(kind: type, value: BaseException, tb: Optional[TracebackType]) -> None:
@@ -128,23 +122,29 @@ _PACKAGE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 
 
 def user_traceback(tb: Optional[TracebackType]) -> Optional[TracebackType]:
-    """``tb`` without the frames plain Python would not show.
+    """``tb`` as plain Python would show it.
 
-    Those are the runner's and ``runpy``'s at the top, and, where a module's
-    import failed inside tracers' loader (a ``SyntaxError``), the import
-    machinery's, the loader's and the parser's: plain Python hides the import
+    The launcher's and the runner's frames go; under ``run -m``, ``runpy``'s
+    two frames that ``python -m`` shows stay.  Where a module's import failed
+    inside tracers' loader (a ``SyntaxError``), the frames of the import
+    machinery, the loader and the parser go too: plain Python hides the import
     machinery's frames when compiling fails, and there are no others.
     """
     frames = []
     while tb is not None:
         frames.append(tb)
         tb = tb.tb_next
-    start = 0
-    while start < len(frames) and _is_runner(frames[start].tb_frame.f_code.co_filename):
-        start += 1
-    kept = []
+    codes = [entry.tb_frame.f_code for entry in frames]
+    runner = next((i for i, code in enumerate(codes) if code in _RUNNER_CODES), None)
+    if runner is None:  # not under the runner: only its callers' frames can lead
+        start = 0
+        while start < len(frames) and _is_runner(codes[start].co_filename):
+            start += 1
+        kept, rest = [], frames[start:]
+    else:
+        kept, rest = _as_python_m(frames, codes, runner)
     chunk: list[TracebackType] = []
-    for entry in frames[start:] + [None]:  # type: ignore[operator]
+    for entry in rest + [None]:  # type: ignore[operator]
         if entry is not None and _is_import_machinery(entry.tb_frame.f_code.co_filename):
             chunk.append(entry)
             continue
@@ -158,12 +158,31 @@ def user_traceback(tb: Optional[TracebackType]) -> Optional[TracebackType]:
     return kept[0] if kept else None
 
 
+def _as_python_m(frames: list[TracebackType], codes: list[Any], runner: int) -> tuple[list[TracebackType], list[TracebackType]]:
+    """Split the frames below the runner's entry into the ones ``python -m``
+    (or ``python SCRIPT``) shows above the user's code and the rest."""
+    inner = runner + 1
+    while inner < len(frames) and _is_runner(codes[inner].co_filename):
+        inner += 1
+    kept = []
+    if codes[runner] is run_module.__code__:
+        if codes[0].co_name == "_run_module_as_main" and _is_runpy(codes[0].co_filename):
+            kept.append(frames[0])  # python -m tracers: the same frame as python -m MODULE's
+        if inner > runner + 1 and codes[inner - 1].co_name == "_run_code":
+            kept.append(frames[inner - 1])
+    return kept, frames[inner:]
+
+
 def _is_ours(filename: str) -> bool:
     return filename.startswith(_PACKAGE_DIR)
 
 
+def _is_runpy(filename: str) -> bool:
+    return filename.startswith("<frozen runpy") or os.path.basename(filename) == "runpy.py"
+
+
 def _is_runner(filename: str) -> bool:
-    return _is_ours(filename) or filename.startswith("<frozen runpy") or os.path.basename(filename) == "runpy.py"
+    return _is_ours(filename) or _is_runpy(filename)
 
 
 def _is_import_machinery(filename: str) -> bool:
@@ -171,3 +190,6 @@ def _is_import_machinery(filename: str) -> bool:
             or filename.endswith(os.sep + "ast.py"))
 
 
+
+
+_RUNNER_CODES = (run_script.__code__, run_module.__code__)
