@@ -61,7 +61,7 @@ class _Composed(SourceFileLoader):
         parent = super().source_to_code
         if getattr(parent, "__func__", None) is _STANDARD_SOURCE_TO_CODE and _is_target(path):
             return _compile_rewritten(data, path)  # the tool compiles as the standard loader does
-        return parent(data, path, *args, **kwargs)  # type: ignore[no-any-return]
+        return parent(data, path, *args, **kwargs)
 
 
 def compose(loader: SourceFileLoader) -> None:
@@ -114,7 +114,7 @@ def _has_probe_sites(loader: SourceFileLoader, path: str) -> bool:
 
 
 def _stand_in_for_compile(cls: type) -> None:
-    function = cls.source_to_code
+    function = getattr(cls, "source_to_code")
     if function is _STANDARD_SOURCE_TO_CODE:
         return
     namespace = getattr(function, "__globals__", None)

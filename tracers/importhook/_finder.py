@@ -16,7 +16,6 @@ from elsewhere and are reached all the same:
 """
 from __future__ import annotations
 
-import _imp
 import marshal
 import os
 import site
@@ -25,6 +24,9 @@ import sysconfig
 from importlib.machinery import ModuleSpec, PathFinder, SourceFileLoader
 from types import CodeType, ModuleType
 from typing import Callable, Dict, Iterable, Optional, Sequence
+
+# The standard loader's way of renaming cached code to where its source is now.
+from _imp import _fix_co_filename  # type: ignore[attr-defined]  # not in typeshed
 
 from .. import _config
 from . import _cache
@@ -51,7 +53,7 @@ class TracersLoader(SourceFileLoader):
         standard_data = _cache.read(_cache.standard_path(path), stat)
         if standard_data is not None and _PROBE_BYTES not in standard_data:
             code: CodeType = marshal.loads(standard_data)
-            _imp._fix_co_filename(code, path)
+            _fix_co_filename(code, path)
             return code
         enabled = _config.current().enabled
         tagged_path = _cache.tagged_path(path, enabled)
@@ -91,7 +93,7 @@ def _loads(data: Optional[bytes], path: str) -> Optional[CodeType]:
         return None
     if not isinstance(code, CodeType):
         return None
-    _imp._fix_co_filename(code, path)
+    _fix_co_filename(code, path)
     return code
 
 

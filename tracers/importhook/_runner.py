@@ -49,8 +49,9 @@ def run_module(name: str, args: Sequence[str]) -> None:
 
 def rewrite_main_of_children(spawn: ModuleType) -> None:
     """Make ``multiprocessing.spawn`` run a child's copy of the main script rewritten."""
-    if not isinstance(spawn.runpy, _RewritingRunpy):
-        spawn.runpy = _RewritingRunpy(spawn.runpy)
+    standard = getattr(spawn, "runpy")
+    if not isinstance(standard, _RewritingRunpy):
+        setattr(spawn, "runpy", _RewritingRunpy(standard))
 
 
 class _RewritingRunpy:
@@ -136,6 +137,7 @@ def user_traceback(tb: Optional[TracebackType]) -> Optional[TracebackType]:
         tb = tb.tb_next
     codes = [entry.tb_frame.f_code for entry in frames]
     runner = next((i for i, code in enumerate(codes) if code in _RUNNER_CODES), None)
+    kept: list[TracebackType]
     if runner is None:  # not under the runner: only its callers' frames can lead
         start = 0
         while start < len(frames) and _is_runner(codes[start].co_filename):
@@ -144,7 +146,7 @@ def user_traceback(tb: Optional[TracebackType]) -> Optional[TracebackType]:
     else:
         kept, rest = _as_python_m(frames, codes, runner)
     chunk: list[TracebackType] = []
-    for entry in rest + [None]:  # type: ignore[operator]
+    for entry in [*rest, None]:
         if entry is not None and _is_import_machinery(entry.tb_frame.f_code.co_filename):
             chunk.append(entry)
             continue
@@ -153,7 +155,7 @@ def user_traceback(tb: Optional[TracebackType]) -> Optional[TracebackType]:
         chunk = []
         if entry is not None:
             kept.append(entry)
-    for entry, following in zip(kept, kept[1:] + [None]):  # type: ignore[operator]
+    for entry, following in zip(kept, [*kept[1:], None]):
         entry.tb_next = following
     return kept[0] if kept else None
 
@@ -164,7 +166,7 @@ def _as_python_m(frames: list[TracebackType], codes: list[Any], runner: int) -> 
     inner = runner + 1
     while inner < len(frames) and _is_runner(codes[inner].co_filename):
         inner += 1
-    kept = []
+    kept: list[TracebackType] = []
     if codes[runner] is run_module.__code__:
         if codes[0].co_name == "_run_module_as_main" and _is_runpy(codes[0].co_filename):
             kept.append(frames[0])  # python -m tracers: the same frame as python -m MODULE's
