@@ -75,6 +75,31 @@ def test_modules_of_another_tools_loader_are_rewritten(py, tool, order):
     assert py.result(DRIVER.format(first=TOOLS[tool], second=""))["calls"] == [1]
 
 
+OUTSIDE = """
+    from tracers import probe
+    from app import App
+    from log import arg
+
+    def go(n):
+        probe(App.event(arg(n)))
+"""
+
+
+def test_modules_beartype_loads_but_does_not_check_are_rewritten(py):
+    """beartype.claw's path hook loads every module it finds, checking only its packages'."""
+    require_module("beartype")
+    py.write({"app/__init__.py": APP, "log.py": LOG_MODULE, "outside.py": OUTSIDE})
+    got = py.result(f"""
+        import json
+        {HOOK}
+        {TOOLS['beartype']}
+        import outside, log
+        outside.go(3)
+        print(json.dumps([log.calls, type(outside.__loader__).__name__]))
+    """)
+    assert got == [[], "BeartypeSourceFileLoader"]
+
+
 def test_tracer_accepts_declarations_typeguard_instrumented(py):
     """typeguard adds argument checks to every annotated function, probe declarations included."""
     require_module("typeguard")

@@ -8,7 +8,9 @@ for a subclass that, for a module with probe sites only:
   (the module is compiled at every import);
 - rewrites the probe sites in the tree the tool compiles, by standing in for
   ``compile`` in the module that defines the tool's ``source_to_code`` (the
-  stand-in is the builtin for every other call).
+  stand-in is the builtin for every other call), or in the source it hands
+  to the standard ``source_to_code`` (a mixin placed just before
+  ``SourceFileLoader`` in the class's order).
 
 A tool that compiles in a way this cannot reach gets one warning naming the
 module; its probes then run through the runtime fallback, as without the hook.
@@ -26,7 +28,6 @@ from typing import Any, Dict, Optional, Sequence
 from .. import _config, _report
 
 _ONLY_AST = 0x400  # ast.PyCF_ONLY_AST, without importing ast
-_STANDARD_SOURCE_TO_CODE = SourceFileLoader.source_to_code
 _composed: Dict[type, type] = {}
 _compiling = threading.local()  # .path: the module source this thread rewrites; .reached: whether compile saw it
 
@@ -46,7 +47,7 @@ class _Composed(SourceFileLoader):
         finally:
             _compiling.path, _compiling.reached = outer
         if not reached:
-            tool = type(self).__mro__[2]
+            tool = type(self).__mro__[2]  # after the composed class and _Composed
             _report.warn_once(
                 f"tracers: module {fullname!r} is compiled by {tool.__module__}.{tool.__qualname__} in a way "
                 f"tracers cannot reach; its probe() calls are not rewritten and run through the slower fallback")
@@ -57,24 +58,28 @@ class _Composed(SourceFileLoader):
             raise OSError("compiled afresh: the tool's cache cannot tell tracing modes apart")
         return super().path_stats(path)
 
+
+class _Standard(SourceFileLoader):
+    """Mixed in just before ``SourceFileLoader``: where the tool compiles as the
+    standard loader does (its own class or ``super().source_to_code``)."""
+
     def source_to_code(self, data: Any, path: Any, *args: Any, **kwargs: Any) -> CodeType:  # type: ignore[override]
-        parent = super().source_to_code
-        if getattr(parent, "__func__", None) is _STANDARD_SOURCE_TO_CODE and _is_target(path):
-            return _compile_rewritten(data, path)  # the tool compiles as the standard loader does
-        return parent(data, path, *args, **kwargs)
+        if _is_target(path):
+            return _compile_rewritten(data, path)
+        return super().source_to_code(data, path, *args, **kwargs)
 
 
 def compose(loader: SourceFileLoader) -> None:
     """Make ``loader`` (an instance of another tool's subclass) rewrite probe sites."""
     cls = type(loader)
-    composed = _composed.get(cls)
-    if composed is None:
-        _stand_in_for_compile(cls)
-        composed = _composed[cls] = type(cls.__name__, (_Composed, cls), {
-            "__module__": cls.__module__, "__qualname__": cls.__qualname__, "__doc__": cls.__doc__})
     try:
+        composed = _composed.get(cls)
+        if composed is None:
+            _stand_in_for_compile(cls)
+            composed = _composed[cls] = type(cls.__name__, (_Composed, cls, _Standard), {
+                "__module__": cls.__module__, "__qualname__": cls.__qualname__, "__doc__": cls.__doc__})
         loader.__class__ = composed
-    except TypeError as problem:
+    except TypeError as problem:  # a class hierarchy or layout tracers cannot mix into
         _report.warn_once(f"tracers: modules loaded by {cls.__module__}.{cls.__qualname__} "
                           f"are not rewritten: {problem}")
 
@@ -115,7 +120,7 @@ def _has_probe_sites(loader: SourceFileLoader, path: str) -> bool:
 
 def _stand_in_for_compile(cls: type) -> None:
     function = getattr(cls, "source_to_code")
-    if function is _STANDARD_SOURCE_TO_CODE:
+    if function is SourceFileLoader.source_to_code:
         return
     namespace = getattr(function, "__globals__", None)
     if isinstance(namespace, dict) and namespace.get("compile", _compile) is _compile:
