@@ -9,32 +9,45 @@ as much as ``if flag:``.
 from __future__ import annotations
 
 import builtins
-from typing import Any
+import sys
+from typing import Any, Dict
 
 from . import _report
 
 
 class LazyGate:
-    __slots__ = ("_namespace", "_slot", "_chain")
+    """A gate not resolved yet.
 
-    def __init__(self, namespace: dict[str, Any], slot: str, chain: tuple[str, ...]) -> None:
-        self._namespace = namespace
+    It keeps only names: the probe is looked up in the globals of the code
+    that tests the gate (the module's, or a copy of them, e.g. a function
+    pickled by value), so the gate holds no reference to the module's
+    namespace and pickles as what it is.
+    """
+
+    __slots__ = ("_slot", "_chain")
+
+    def __init__(self, namespace: Dict[str, Any], slot: str, chain: tuple[str, ...]) -> None:
         self._slot = slot
         self._chain = chain
 
     def __bool__(self) -> bool:
+        namespace = sys._getframe(1).f_globals  # the rewritten site's module
         try:
-            gate = self._resolve()
+            gate = self._resolve(namespace)
         except Exception as problem:  # never break the traced program
             _report.fire_failed(".".join(self._chain), problem)
             return False
-        self._namespace[self._slot] = gate
+        if namespace.get(self._slot) is self:
+            namespace[self._slot] = gate
         return bool(gate)
 
-    def _resolve(self) -> Any:
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (LazyGate, ({}, self._slot, self._chain))
+
+    def _resolve(self, namespace: Dict[str, Any]) -> Any:
         head, *rest = self._chain
-        if head in self._namespace:
-            target = self._namespace[head]
+        if head in namespace:
+            target = namespace[head]
         else:
             try:
                 target = getattr(builtins, head)

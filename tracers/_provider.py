@@ -199,7 +199,7 @@ def _never(*args: Any) -> None:
 
 def _definition(cls: type, attr: str, value: Any, where: str) -> FunctionType:
     """The function of one probe definition: a plain ``def`` or a ``@staticmethod``."""
-    function = value.__func__ if isinstance(value, staticmethod) else value
+    function = _as_declared(value.__func__ if isinstance(value, staticmethod) else value)
     if not isinstance(function, FunctionType):
         kind = type(value).__name__
         wrapped = getattr(getattr(value, "__func__", None), "__code__", None)
@@ -234,7 +234,7 @@ def _probe_spec(cls: type, attr: str, value: FunctionType) -> ProbeSpec:
     if len(names) > MAX_ARGS:
         _fail(here, subject, f"has {len(names)} arguments; USDT allows at most {MAX_ARGS}",
               "pass fewer values, or split the probe in two")
-    if not _has_empty_body(code):
+    if not _has_empty_body(code) and not _written_empty(code):
         _fail(here, subject, "the body must be empty", "write only a docstring, '...' or 'pass'")
     annotations = value.__annotations__
     returned = annotations.get("return")
@@ -266,6 +266,36 @@ def _is_probe_call(annotation: Any, function: FunctionType) -> bool:
     except Exception:
         return False
     return returned is ProbeCall or returned is None or returned is type(None)
+
+
+def _as_declared(value: Any) -> Any:
+    """The function as declared, under the wrappers other tools put around it
+    (beartype's, anything made with ``functools.wraps``)."""
+    for _ in range(100):
+        wrapped = getattr(value, "__wrapped__", None) if isinstance(value, FunctionType) else None
+        if not isinstance(wrapped, FunctionType):
+            break
+        value = wrapped
+    return value
+
+
+def _written_empty(code: CodeType) -> bool:
+    """Whether the source of a declaration whose code is not empty has an empty
+    body: another tool (typeguard's instrumentation) added the code."""
+    import ast
+    import linecache
+
+    try:
+        tree = ast.parse("".join(linecache.getlines(code.co_filename)))
+    except (SyntaxError, ValueError):
+        return False
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.FunctionDef) and node.name == code.co_name
+                and min([node.lineno] + [d.lineno for d in node.decorator_list]) == code.co_firstlineno):
+            return all(isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
+                                                   and (s.value.value is ... or isinstance(s.value.value, str)))
+                       for s in node.body)
+    return False
 
 
 def _evaluate(annotation: Any, function: FunctionType) -> Any:

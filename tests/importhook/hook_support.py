@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -26,6 +27,7 @@ _SCRUBBED = (
     "TRACERS", "TRACERS_STRICT", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX",
     "PYTHONSAFEPATH", "PYTHONWARNINGS", "PYTHONSTARTUP", "PYTHONINSPECT", "PYTHONOPTIMIZE",
     "PYTHONDEVMODE", "PYTHONNOUSERSITE", "PYTHONPATH", "PYTEST_ADDOPTS", "PYTEST_PLUGINS",
+    "TRACERS_IMPORTHOOK",
 )
 
 # The lines a child runs to activate the hook.
@@ -93,3 +95,33 @@ def arg(value):
     calls.append(value)
     return value
 """
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def unavailable(message: str) -> None:
+    """A prerequisite (a tool, a third-party package) is missing: fail in CI, skip elsewhere."""
+    import pytest
+
+    if in_ci():
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def require_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        unavailable(f"{name} is not installed")
+    return str(path)
+
+
+def require_module(name: str):
+    """Import a third-party package the test needs (installed by the test extra)."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        unavailable(f"{name} is not installed (pip install -e '.[test]')")

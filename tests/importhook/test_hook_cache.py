@@ -259,3 +259,141 @@ def test_damaged_tagged_pyc_is_recompiled(py):
     pyc.write_bytes(data[:16] + b"\x00garbage")
     assert _import(py, tracers="record") == {"result": 2, "events": [[1]], "loader": "TracersLoader"}
     assert pyc.read_bytes() == data
+
+
+def test_damaged_tagged_pyc_that_makes_marshal_raise_system_error_is_recompiled(py):
+    py.write({"m.py": PROBED.format(delta=1)})
+    _import(py, tracers="record")
+    pyc = py.root / "__pycache__" / _tagged_name("m", True)
+    data = pyc.read_bytes()
+    damaged = bytearray(data)
+    damaged[16 + 4] = 0xFF  # inside the module code's argument count
+    with pytest.raises(SystemError):
+        marshal.loads(bytes(damaged[16:]))
+    pyc.write_bytes(bytes(damaged))
+    assert _import(py, tracers="record") == {"result": 2, "events": [[1]], "loader": "TracersLoader"}
+    assert pyc.read_bytes() == data
+
+
+# --------------------------------------------------------------------------- where the source is now
+
+# Reports where the code of a module with probes (tagged pyc) and of one without
+# (standard pyc) says it comes from, and the file a traceback names.
+WHERE = """
+    import json, sys, traceback
+    {hook}
+    import m, plain
+    try:
+        plain.fail()
+    except ValueError as error:
+        frames = [frame.filename for frame in traceback.extract_tb(error.__traceback__)[1:]]
+    print(json.dumps({{"m": m.f.__code__.co_filename, "module": m.__file__,
+                       "plain": plain.fail.__code__.co_filename, "traceback": frames}}))
+"""
+
+
+def _where(py, root, hook=True, tracers=None):
+    return py.result(WHERE.format(hook=HOOK if hook else ""), tracers=tracers, path=[root])
+
+
+def _relocations():
+    def copy(src, dst):
+        import subprocess
+        subprocess.run(["cp", "-a", str(src), str(dst)], check=True)
+
+    def rsync(src, dst):
+        import subprocess
+
+        from hook_support import require_tool
+        subprocess.run([require_tool("rsync"), "-a", f"{src}/", f"{dst}/"], check=True)
+
+    def move(src, dst):
+        src.rename(dst)
+
+    def link(src, dst):
+        dst.symlink_to(src, target_is_directory=True)
+
+    return {"cp -a": copy, "rsync -a": rsync, "mv": move, "symlink": link}
+
+
+@pytest.mark.parametrize("how", list(_relocations()))
+@pytest.mark.parametrize("tracers", [None, "record"], ids=["off", "on"])
+def test_cached_code_names_the_sources_current_path(py, tmp_path, how, tracers):
+    """As the standard loader does (``_imp._fix_co_filename``), whatever pyc the code comes from."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    py.write({"m.py": PROBED.format(delta=1), "plain.py": "def fail():\n    raise ValueError('x')\n"}, root=first)
+    _where(py, first, tracers=tracers)  # writes the caches, naming 'first'
+    _where(py, first, hook=False)
+    pycs = sorted(p.name for p in (first / "__pycache__").iterdir())
+    assert _tagged_name("m", tracers is not None) in pycs and f"plain.{sys.implementation.cache_tag}.pyc" in pycs
+    _relocations()[how](first, second)
+    got = _where(py, second, tracers=tracers)
+    assert got == {"m": str(second / "m.py"), "module": str(second / "m.py"),
+                   "plain": str(second / "plain.py"), "traceback": [str(second / "plain.py")]}
+    assert got == _where(py, second, hook=False)  # what plain Python says
+
+
+# --------------------------------------------------------------------------- how cache files are created
+
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o644, 0o444])
+def test_tagged_pyc_gets_the_permissions_cpython_gives_the_standard_one(py, mode):
+    py.write({"m.py": PROBED.format(delta=1), "ref.py": "X = 1\n"})
+    for name in ("m.py", "ref.py"):
+        os.chmod(py.root / name, mode)
+    py.code("import ref")  # plain Python writes the standard pyc of a source with the same mode
+    _import(py, tracers="record")
+    standard = py.root / "__pycache__" / f"ref.{sys.implementation.cache_tag}.pyc"
+    tagged = py.root / "__pycache__" / _tagged_name("m", True)
+    assert oct(tagged.stat().st_mode & 0o777) == oct(standard.stat().st_mode & 0o777)
+    if mode == 0o600:
+        assert tagged.stat().st_mode & 0o077 == 0  # a private source stays private
+
+
+def _planted(monkeypatch, tmp_path):
+    """A source, its code, and the temporary file name _cache.write will use (randomness pinned)."""
+    from tracers.importhook import _cache
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)  # PYTHONDONTWRITEBYTECODE may be set around the tests
+    monkeypatch.setattr(os, "urandom", lambda n: b"\0" * n)
+    source = tmp_path / "m.py"
+    source.write_text("X = 1\n")
+    pyc = tmp_path / "__pycache__" / "m.tag.pyc"
+    pyc.parent.mkdir()
+    temporary = pyc.parent / f"{pyc.name}.{os.getpid()}.00000000.tmp"
+    return _cache, source, pyc, temporary
+
+
+def test_cache_write_never_follows_a_link_planted_at_its_temporary_name(monkeypatch, tmp_path):
+    _cache, source, pyc, temporary = _planted(monkeypatch, tmp_path)
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"root's file")
+    temporary.symlink_to(victim)
+    _cache.write(str(pyc), compile("X = 1", str(source), "exec"), source.stat())
+    assert victim.read_bytes() == b"root's file"
+    assert temporary.is_symlink() and not pyc.exists()
+
+
+def test_cache_write_never_reuses_an_existing_temporary_file(monkeypatch, tmp_path):
+    _cache, source, pyc, temporary = _planted(monkeypatch, tmp_path)
+    temporary.write_bytes(b"someone else's")
+    _cache.write(str(pyc), compile("X = 1", str(source), "exec"), source.stat())
+    assert temporary.read_bytes() == b"someone else's" and not pyc.exists()
+    temporary.unlink()
+    _cache.write(str(pyc), compile("X = 1", str(source), "exec"), source.stat())
+    assert pyc.exists() and not temporary.exists()  # the same call works once the name is free
+
+
+def test_cache_write_does_not_write_through_a_linked_cache_directory(monkeypatch, tmp_path):
+    from tracers.importhook import _cache
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "__pycache__").symlink_to(elsewhere, target_is_directory=True)
+    source = tmp_path / "m.py"
+    source.write_text("X = 1\n")
+    _cache.write(str(tmp_path / "__pycache__" / "m.tag.pyc"), compile("X = 1", str(source), "exec"), source.stat())
+    assert list(elsewhere.iterdir()) == []
+    (tmp_path / "__pycache__").unlink()
+    _cache.write(str(tmp_path / "__pycache__" / "m.tag.pyc"), compile("X = 1", str(source), "exec"), source.stat())
+    assert [p.name for p in (tmp_path / "__pycache__").iterdir()] == ["m.tag.pyc"]  # a real directory is used

@@ -198,12 +198,14 @@ def test_uncaught_exception_exits_1_with_the_same_traceback_as_python(py, mode):
     assert done.stderr == plain.stderr
 
 
-def test_uncaught_exception_in_module_names_the_users_lines(py):
+def test_uncaught_exception_in_module_names_the_users_lines_as_python_m_does(py):
     _files(py)
+    plain = py.run(["-m", "boom"], tracers="record", check=1)
     done = py.run(["-m", "tracers", "run", "-m", "boom"], tracers="record", check=1)
     frames = re.findall(r'File "([^"]+)", line (\d+)', done.stderr)
-    assert frames == [(str(py.root / "boom.py"), "11"), (str(py.root / "boom.py"), "9")]
+    assert frames[-2:] == [(str(py.root / "boom.py"), "11"), (str(py.root / "boom.py"), "9")]
     assert done.stderr.rstrip().endswith("ValueError: boom 1")
+    assert done.stderr == plain.stderr  # python -m shows runpy's two frames above the module's
 
 
 def test_syntax_error_in_the_script_is_reported_as_python_does(py):
@@ -252,3 +254,46 @@ def test_strict_turns_a_bad_argument_into_an_error_in_the_users_line(py):
     assert done.stdout == ""
     assert f'File "{py.root / "strict.py"}", line 8, in go' in done.stderr
     assert "ProbeArgumentError" in done.stderr
+
+
+MAIN_IMPORTS_BAD = "import helper\nprint('unreachable')\n"
+
+
+@pytest.mark.parametrize("bad", ["x = (\n", "from tracers import probe\n\nreturn 5\n", "def f():\n    x = 1\n   y = 2\n"],
+                         ids=["parse-error", "compile-error", "indentation"])
+@pytest.mark.parametrize("mode", [None, "record"])
+def test_syntax_error_on_import_is_reported_as_python_does(py, bad, mode):
+    py.write({"main.py": MAIN_IMPORTS_BAD, "helper.py": bad})
+    plain = py.run(["main.py"], tracers=mode, check=1)
+    done = py.run(["-m", "tracers", "run", "main.py"], tracers=mode, check=1)
+    assert done.stderr == plain.stderr
+    assert "SyntaxError" in done.stderr or "IndentationError" in done.stderr
+
+
+def test_syntax_error_on_import_under_run_module_is_reported_as_python_does(py):
+    py.write({"main.py": MAIN_IMPORTS_BAD, "helper.py": "from tracers import probe\n\nreturn 5\n"})
+    plain = py.run(["-m", "main"], check=1)
+    done = py.run(["-m", "tracers", "run", "-m", "main"], check=1)
+    assert done.stderr == plain.stderr
+
+
+INTERRUPTED = """
+    import os, signal, time
+
+    def wait():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(30)  # line 5
+
+    print("started", flush=True)
+    wait()  # line 8
+"""
+
+
+@pytest.mark.parametrize("how", [["interrupted.py"], ["-m", "interrupted"]], ids=["script", "module"])
+def test_uncaught_keyboard_interrupt_ends_the_program_as_python_does(py, how):
+    py.write({"interrupted.py": INTERRUPTED})
+    plain = py.run(how, check=None)
+    done = py.run(["-m", "tracers", "run", *how], check=None)
+    assert plain.returncode == -2  # killed by SIGINT, as Python ends on an uncaught KeyboardInterrupt
+    assert (done.returncode, done.stdout, done.stderr) == (plain.returncode, plain.stdout, plain.stderr)
+    assert done.stderr.rstrip().endswith("KeyboardInterrupt")

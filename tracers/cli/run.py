@@ -37,13 +37,14 @@ def run(args: Sequence[str]) -> int:
         print(f"tracers: {error}", file=sys.stderr)
         return 2
 
-    from ..importhook import _runner, install
+    from ..importhook import ENV_HOOK, _runner, install
     if not module and not os.path.isfile(target):
         # As python does: exit 2 before anything runs, with errno's words.
         reason = "is a directory" if os.path.isdir(target) else "No such file or directory"
         print(f"tracers run: can't open file {os.path.abspath(target)!r}: {reason}", file=sys.stderr)
         return 2
     install()
+    os.environ[ENV_HOOK] = "1"  # child processes install the hook as they start (tracers-importhook.pth)
     try:
         if module:
             _runner.run_module(target, rest)
@@ -55,9 +56,9 @@ def run(args: Sequence[str]) -> int:
         if module and _is_missing_target(error):
             print(f"tracers run: {error}", file=sys.stderr)  # python -m prints 'No module named ...'
             return 1
-        _runner.report_and_exit(error)
-    except Exception as error:
-        _runner.report_and_exit(error)
+        _runner.raise_uncaught(error)
+    except BaseException as error:  # Python itself reports it and ends the process (KeyboardInterrupt: by SIGINT)
+        _runner.raise_uncaught(error)
     return 0
 
 

@@ -6,21 +6,27 @@ Activate it before the application imports its modules, typically in
     import tracers.importhook
     tracers.importhook.install()
 
-or run the program with ``python -m tracers run``.
+or run the program with ``python -m tracers run``, or set
+``TRACERS_IMPORTHOOK=1``: the ``tracers-importhook.pth`` file that ``pip``
+installs with tracers then calls :func:`startup` as Python starts (``run``
+sets it, so that its child processes get the hook too).
 """
 from __future__ import annotations
 
+import os
 import sys
 import threading
-import warnings
 from importlib.machinery import PathFinder
 from types import ModuleType, TracebackType
 from typing import Optional
 
 from .. import _config
-from ._finder import TracersFinder, TracersLoader
+from ._finder import TracersFinder, TracersLoader, patch_after_import, patch_imported
 
-__all__ = ["install", "uninstall", "installed", "TracersFinder", "TracersLoader"]
+__all__ = ["install", "uninstall", "installed", "startup", "TracersFinder", "TracersLoader", "ENV_HOOK"]
+
+#: Set (to 1) to install the hook as Python starts, in this process and its children.
+ENV_HOOK = "TRACERS_IMPORTHOOK"
 
 _lock = threading.Lock()
 _installed_finder: Optional[TracersFinder] = None
@@ -55,8 +61,27 @@ def install() -> Installation:
             return Installation(owner=False)
         _installed_finder = TracersFinder()
         sys.meta_path.insert(_path_finder_index(), _installed_finder)
+    patch_imported()
     _warn_about_earlier_imports()
     return Installation(owner=True)
+
+
+def startup() -> None:
+    """Install the hook if ``TRACERS_IMPORTHOOK`` asks for it (called by the ``.pth`` file).
+
+    ``multiprocessing`` children started with ``spawn`` or ``forkserver`` run
+    the parent's main script again as ``__mp_main__``; in such a process that
+    script is rewritten too, as ``python -m tracers run`` rewrote it in the parent.
+    """
+    if os.environ.get(ENV_HOOK, "").strip() in ("", "0"):
+        return
+    install()
+    patch_after_import("multiprocessing.spawn", _rewrite_children_main)
+
+
+def _rewrite_children_main(spawn: ModuleType) -> None:
+    from ._runner import rewrite_main_of_children
+    rewrite_main_of_children(spawn)
 
 
 def uninstall() -> None:
@@ -82,6 +107,7 @@ def _path_finder_index() -> int:
 
 def _warn_about_earlier_imports() -> None:
     import tracers
+    from .. import _report
 
     main = sys.modules.get("__main__")
     for name, module in list(sys.modules.items()):
@@ -90,12 +116,10 @@ def _warn_about_earlier_imports() -> None:
         if module is main or name in ("__main__", "__mp_main__") or name == "tracers" or name.startswith("tracers."):
             continue
         if _fires_probes(module, tracers) and not isinstance(getattr(module, "__loader__", None), TracersLoader):
-            warnings.warn(
+            _report.warn(
                 f"tracers: module {name!r} was imported before tracers.importhook.install(); "
                 f"its probe() calls are not rewritten and run through the slower fallback. "
-                f"Install the hook earlier (sitecustomize.py or 'python -m tracers run').",
-                RuntimeWarning,
-                stacklevel=3,
+                f"Install the hook earlier (sitecustomize.py or 'python -m tracers run')."
             )
 
 

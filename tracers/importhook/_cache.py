@@ -3,24 +3,30 @@
 A rewritten module's bytecode depends on the tracing mode and on the version
 of tracers, so it lives in its own pyc file whose optimisation tag names both
 (``mod.cpython-311.opt-tracers0x1x0on.pyc``): a file written with tracing off
-is never read with tracing on, nor by another version.  Files are written
-atomically; an unwritable or missing directory only means no cache.
+is never read with tracing on, nor by another version.  Files are written as
+CPython writes its own: a temporary file created exclusively (never through a
+link) with the source's permissions, then renamed over the cache file; an
+unwritable or missing directory only means no cache.
 """
 from __future__ import annotations
 
-import importlib.util
 import io
 import marshal
 import os
 import sys
-import threading
 from types import CodeType
 from typing import Optional
 
+# The standard import system's own functions, bound now: other tools swap the
+# module attribute for their own variants while they load a module.
+from _frozen_importlib_external import MAGIC_NUMBER as _MAGIC
+from _frozen_importlib_external import cache_from_source as _cache_from_source
+
 from .._version import __version__
 
-_MAGIC = importlib.util.MAGIC_NUMBER
 _HEADER = 16  # magic, flags, source mtime, source size
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def tag(enabled: bool) -> str:
@@ -33,7 +39,7 @@ def tag(enabled: bool) -> str:
 def tagged_path(source_path: str, enabled: bool) -> Optional[str]:
     """Where the rewritten bytecode of ``source_path`` is cached (honours pycache_prefix)."""
     try:
-        return importlib.util.cache_from_source(source_path, optimization=tag(enabled))
+        return _cache_from_source(source_path, optimization=tag(enabled))
     except NotImplementedError:  # no cache_tag on this implementation
         return None
 
@@ -41,7 +47,7 @@ def tagged_path(source_path: str, enabled: bool) -> Optional[str]:
 def standard_path(source_path: str) -> Optional[str]:
     """The pyc file the standard import system would use."""
     try:
-        return importlib.util.cache_from_source(source_path)
+        return _cache_from_source(source_path)
     except NotImplementedError:
         return None
 
@@ -66,22 +72,42 @@ def read(pyc_path: Optional[str], source_stat: os.stat_result) -> Optional[bytes
 
 
 def write(pyc_path: Optional[str], code: CodeType, source_stat: os.stat_result) -> None:
-    """Cache ``code`` atomically; any file system failure is ignored."""
+    """Cache ``code`` atomically; any file system failure is ignored.
+
+    As ``importlib._bootstrap_external._write_atomic`` does, the file gets the
+    source's permission bits (plus the owner's write bit), so a private source
+    gets a private cache file.  The temporary file is created relative to the
+    opened directory, exclusively and never through a symbolic link.
+    """
     if pyc_path is None or sys.dont_write_bytecode:
         return
     data = _MAGIC + b"\0\0\0\0" + _stamp(source_stat) + marshal.dumps(code)
-    directory = os.path.dirname(pyc_path)
-    temporary = f"{pyc_path}.{os.getpid()}.{threading.get_ident()}.tmp"  # unique per writer
+    directory, name = os.path.split(pyc_path)
+    mode = (source_stat.st_mode | 0o200) & 0o666
+    temporary = f"{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     try:
         os.makedirs(directory, exist_ok=True)
-        with open(temporary, "wb") as file:
-            file.write(data)
-        os.replace(temporary, pyc_path)
+        folder = os.open(directory, _DIRECTORY)
+    except OSError:
+        return
+    try:
+        fd = os.open(temporary, _CREATE, mode, dir_fd=folder)
+    except OSError:  # taken (by a link, by someone else's file): not ours to touch
+        os.close(folder)
+        return
+    try:
+        with io.FileIO(fd, "w") as file:
+            view = memoryview(data)
+            while view:
+                view = view[file.write(view):]
+        os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
     except OSError:
         try:
-            os.unlink(temporary)
+            os.unlink(temporary, dir_fd=folder)
         except OSError:
             pass
+    finally:
+        os.close(folder)
 
 
 def _stamp(source_stat: os.stat_result) -> bytes:

@@ -3,18 +3,30 @@
 The finder sits just before the standard ``PathFinder`` and asks it for the
 spec, so the file system is searched once.  Only plain source modules outside
 the standard library and tracers itself get the rewriting loader; everything
-else keeps the spec the standard machinery made.
+else keeps the spec the standard machinery made.  Three kinds of module come
+from elsewhere and are reached all the same:
+
+- modules that a finder placed after ``PathFinder`` provides (setuptools'
+  editable installs map a package's top level that way): when ``PathFinder``
+  finds nothing, those finders are asked, in their order, here;
+- modules whose loader is another tool's ``SourceFileLoader`` subclass
+  (beartype.claw's path hook): composed with, see :mod:`._compose`;
+- modules of finders that sit before this one (typeguard's import hook): the
+  finder's class is adopted once its module is imported (``_AFTER_IMPORT``).
 """
 from __future__ import annotations
 
 import marshal
 import os
 import site
+import sys
 import sysconfig
-from importlib.abc import MetaPathFinder
 from importlib.machinery import ModuleSpec, PathFinder, SourceFileLoader
 from types import CodeType, ModuleType
-from typing import Iterable, Optional, Sequence
+from typing import Callable, Dict, Iterable, Optional, Sequence
+
+# The standard loader's way of renaming cached code to where its source is now.
+from _imp import _fix_co_filename  # type: ignore[attr-defined]  # not in typeshed
 
 from .. import _config
 from . import _cache
@@ -40,13 +52,15 @@ class TracersLoader(SourceFileLoader):
         # (marshal stores every distinct name's text at least once).
         standard_data = _cache.read(_cache.standard_path(path), stat)
         if standard_data is not None and _PROBE_BYTES not in standard_data:
-            return marshal.loads(standard_data)
+            code: CodeType = marshal.loads(standard_data)
+            _fix_co_filename(code, path)
+            return code
         enabled = _config.current().enabled
         tagged_path = _cache.tagged_path(path, enabled)
-        tagged = _loads(_cache.read(tagged_path, stat))
+        tagged = _loads(_cache.read(tagged_path, stat), path)
         if tagged is not None:
             return tagged
-        standard = _loads(standard_data)
+        standard = _loads(standard_data, path)
         if standard is not None and not _names_probe(standard):
             return standard  # 'probe' appeared only as text, not as a name
         source = self.get_data(path)
@@ -64,15 +78,23 @@ class TracersLoader(SourceFileLoader):
         return code
 
 
-def _loads(data: Optional[bytes]) -> Optional[CodeType]:
-    """Unmarshal cached code; a damaged cache file counts as missing."""
+def _loads(data: Optional[bytes], path: str) -> Optional[CodeType]:
+    """Unmarshal cached code; a damaged cache file counts as missing.
+
+    Code read from a cache names the source by the path it was compiled
+    from; as the standard loader does, it is renamed to where the source is
+    now (a tree copied with its timestamps, moved, or reached through a link).
+    """
     if data is None:
         return None
     try:
         code = marshal.loads(data)
-    except (EOFError, ValueError, TypeError):
+    except (EOFError, ValueError, TypeError, SystemError):
         return None
-    return code if isinstance(code, CodeType) else None
+    if not isinstance(code, CodeType):
+        return None
+    _fix_co_filename(code, path)
+    return code
 
 
 def _names_probe(code: CodeType) -> bool:
@@ -82,7 +104,53 @@ def _names_probe(code: CodeType) -> bool:
     return any(isinstance(const, CodeType) and _names_probe(const) for const in code.co_consts)
 
 
-class TracersFinder(MetaPathFinder):
+class _PatchingLoader(SourceFileLoader):
+    """The standard loader, followed by a patch that lets tracers reach the
+    modules that the loaded module's own machinery loads."""
+
+    def __init__(self, fullname: str, path: str, patch: Callable[[ModuleType], None]) -> None:
+        super().__init__(fullname, path)
+        self._patch = patch
+
+    def exec_module(self, module: ModuleType) -> None:
+        super().exec_module(module)
+        _apply(self._patch, module)
+
+
+def _apply(patch: Callable[[ModuleType], None], module: ModuleType) -> None:
+    try:
+        patch(module)
+    except Exception as problem:  # an unknown version of that tool: its modules go unrewritten
+        from .. import _report
+        _report.warn(f"tracers: modules loaded through {module.__name__} will not be rewritten: {problem!r}")
+
+
+def _adopt_typeguard(module: ModuleType) -> None:
+    from ._compose import adopt_finder_class
+    adopt_finder_class(getattr(module, "TypeguardFinder"))
+
+
+# Modules whose loaders or finders, once imported, must be taught about tracers.
+_AFTER_IMPORT: Dict[str, Callable[[ModuleType], None]] = {"typeguard._importhook": _adopt_typeguard}
+
+
+def patch_after_import(name: str, patch: Callable[[ModuleType], None]) -> None:
+    """Run ``patch`` on module ``name`` once it is imported (now, if it already is)."""
+    _AFTER_IMPORT[name] = patch
+    module = sys.modules.get(name)
+    if module is not None:
+        _apply(patch, module)
+
+
+def patch_imported() -> None:
+    """Patch the modules of ``_AFTER_IMPORT`` imported before the hook was installed."""
+    for name, patch in list(_AFTER_IMPORT.items()):
+        module = sys.modules.get(name)
+        if module is not None:
+            _apply(patch, module)
+
+
+class TracersFinder:
     """Hands rewritable source modules to :class:`TracersLoader`."""
 
     def __init__(self) -> None:
@@ -94,9 +162,31 @@ class TracersFinder(MetaPathFinder):
         self, fullname: str, path: Optional[Sequence[str]] = None, target: Optional[ModuleType] = None
     ) -> Optional[ModuleSpec]:
         spec = PathFinder.find_spec(fullname, path, target)
-        if spec is None or type(spec.loader) is not SourceFileLoader or not self._wanted(fullname, spec.origin):
+        if spec is None:
+            spec = _from_later_finders(fullname, path, target)
+            if spec is None:
+                return None
+        loader = spec.loader
+        if fullname in _AFTER_IMPORT:
+            if type(loader) is SourceFileLoader and spec.origin is not None:
+                spec.loader = _PatchingLoader(fullname, spec.origin, _AFTER_IMPORT[fullname])
             return spec
-        spec.loader = TracersLoader(fullname, spec.origin)  # type: ignore[arg-type]
+        if type(loader) is SourceFileLoader:
+            if self._wanted(fullname, spec.origin):
+                spec.loader = TracersLoader(fullname, spec.origin)  # type: ignore[arg-type]
+            return spec
+        return self.adopt(fullname, spec)
+
+    def adopt(self, fullname: str, spec: ModuleSpec) -> ModuleSpec:
+        """Rewrite ``spec``'s module in the way its loader allows (another finder found it)."""
+        loader = spec.loader
+        if type(loader) is SourceFileLoader:
+            if self._wanted(fullname, spec.origin):
+                spec.loader = TracersLoader(fullname, spec.origin)  # type: ignore[arg-type]
+        elif (isinstance(loader, SourceFileLoader) and not isinstance(loader, (TracersLoader, _PatchingLoader))
+              and self._wanted(fullname, spec.origin)):
+            from ._compose import compose
+            compose(loader)
         return spec
 
     def invalidate_caches(self) -> None:
@@ -107,6 +197,25 @@ class TracersFinder(MetaPathFinder):
             return False
         in_stdlib = origin.startswith(self._stdlib) and not origin.startswith(self._sites)
         return not in_stdlib
+
+
+def _from_later_finders(
+    fullname: str, path: Optional[Sequence[str]], target: Optional[ModuleType]
+) -> Optional[ModuleSpec]:
+    """The spec that the finders after ``PathFinder`` give, in their order, as
+    the import system would ask them next."""
+    finders = list(sys.meta_path)
+    try:
+        start = finders.index(PathFinder) + 1
+    except ValueError:
+        return None
+    for finder in finders[start:]:
+        find_spec = getattr(finder, "find_spec", None)
+        if find_spec is not None:
+            spec: Optional[ModuleSpec] = find_spec(fullname, path, target)
+            if spec is not None:
+                return spec
+    return None
 
 
 def _directories(paths: Iterable[str]) -> tuple[str, ...]:
