@@ -10,7 +10,8 @@ import pytest
 
 from hook_support import HOOK
 
-HEADER = "from tracers import probe, tracer\n\n@tracer\nclass P:\n    def e(a: int): ...\n\n"
+# Each module declares its own provider (one process imports them all; names must differ).
+HEADER = "from tracers import probe, tracer\n\n@tracer(provider=__name__)\nclass P:\n    def e(a: int): ...\n\n"
 
 # name -> (body, the text the error points at, words the message must hold)
 REFUSED = {

@@ -124,7 +124,7 @@ def test_error_filters_cannot_turn_a_fire_warning_into_an_exception(python, tmp_
     done = _run_with_warnings(python, tmp_path, "-Werror", {"TRACERS": "record"})
     assert done.returncode == 0, done.stderr
     assert done.stdout == "survived\n"
-    assert done.stderr.count("RuntimeWarning: tracers: probe w:n not fired: expected int, got str") == 1
+    assert done.stderr.count("RuntimeWarning: tracers: probe w:n not fired: x: expected int, got str") == 1
     assert f"{tmp_path / 'prog.py'}:7: RuntimeWarning" in done.stderr
     assert "Traceback" not in done.stderr
 

@@ -100,8 +100,12 @@ class Scope:
         return any(kind != TYPING for kind in self.bindings.get(name, ()))
 
     def _not_replaced_by_star_import(self, name: str) -> bool:
-        """A star import after a binding may rebind the name to anything."""
-        return not self.star_line or self.star_line < self.first_line.get(name, _UNKNOWN_TIME)
+        """A star import after a binding may rebind the name to anything.
+
+        One on the same line counts as before it: tools that transform the
+        tree (beartype.claw) insert their own star import at the first line.
+        """
+        return not self.star_line or self.star_line <= self.first_line.get(name, _UNKNOWN_TIME)
 
     def settle_declarations(self) -> None:
         """Move bindings of ``global``/``nonlocal`` names to the scope they rebind."""
