@@ -31,6 +31,7 @@ def doctor() -> int:
         print(f"mode: {state} (TRACERS={os.environ.get('TRACERS', '')!r})")
     except ConfigError as error:
         print(f"mode: invalid: {error}")
+    print(f"import hook: {_hook_status()}")
     name, reason = choose_auto()
     print(f"auto backend: {name}: {reason}")
     print("tools:")
@@ -60,3 +61,40 @@ def _runtime_dir_status() -> str:
     except BackendError as problem:
         return f"{path}: unusable: {problem}"
     return f"{path}: usable (private, writable)"
+
+
+def _hook_status() -> str:
+    """Whether this interpreter's start-up installs the hook, and which file does it."""
+    from .. import importhook
+
+    sources = _hook_sources()
+    if importhook.installed():
+        return f"active in this interpreter (installed by {', '.join(sources) or 'code run at start-up'})"
+    if sources:
+        return f"not active, although {', '.join(sources)} mention tracers.importhook: check that it calls install()"
+    return ("not active: no sitecustomize.py, usercustomize.py or .pth file of this interpreter installs it "
+            "(python -m tracers sitecustomize --write, or run programs with python -m tracers run)")
+
+
+def _hook_sources() -> list[str]:
+    """sitecustomize/usercustomize modules and .pth files (on sys.path) that mention the hook."""
+    found = []
+    for name in ("sitecustomize", "usercustomize"):
+        path = getattr(sys.modules.get(name), "__file__", None)
+        if path and _mentions_hook(path):
+            found.append(path)
+    for directory in dict.fromkeys(sys.path):
+        try:
+            names = sorted(n for n in os.listdir(directory or ".") if n.endswith(".pth"))
+        except OSError:
+            continue
+        found += [path for path in (os.path.join(directory, n) for n in names) if _mentions_hook(path)]
+    return found
+
+
+def _mentions_hook(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as file:
+            return "tracers.importhook" in file.read()
+    except OSError:
+        return False
