@@ -100,8 +100,8 @@ class Probe:
         return bool(self.gate)
 
     def __call__(self, *args: Any, **kwargs: Any) -> ProbeCall:
-        # The runtime fallback. Tracing off: two cheap tests, nothing built.
-        if not self.gate and self.fire is _never:
+        # The runtime fallback. Tracing off (every probe fires _never): one test, nothing built.
+        if self.fire is _never:
             return IDLE_CALL
         return _fire.fallback_call(self, args, kwargs)
 

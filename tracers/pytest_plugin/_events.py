@@ -109,7 +109,9 @@ class FiredEvents(Sequence[Event]):
         fired = self.events
         lines = [f"{head}.", f"Fired during this test ({len(fired)} event{'s' if len(fired) != 1 else ''}):"
                  if fired else "Nothing fired during this test."]
-        shown = fired if len(fired) <= _SHOWN else fired[:_SHOWN // 2] + [None] + fired[-_SHOWN // 2:]
+        shown: list[Optional[Event]] = list(fired)
+        if len(fired) > _SHOWN:
+            shown = [*fired[:_SHOWN // 2], None, *fired[-_SHOWN // 2:]]
         for event in shown:
             lines.append(f"  ... {len(fired) - _SHOWN} more ..." if event is None else f"  {describe(event)}")
         if self.dropped:
