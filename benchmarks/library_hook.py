@@ -40,7 +40,7 @@ start = time.perf_counter()
 {global_install}import benchlib
 elapsed = time.perf_counter() - start
 print(json.dumps({{"ms": elapsed * 1000, "hooked": type(benchlib.probes_0.__loader__).__name__ == "TracersLoader",
-                   "parser": "ast" in sys.modules}}))
+                   "parser": "tracers.importhook._compile" in sys.modules}}))
 """
 
 
@@ -99,7 +99,7 @@ def main() -> None:
     print(table(["configuration", "median ms", "vs plain ms", "ratio", "checks"], rows))
     print()
     print("ms to import the package in a fresh process (tracers included), median over the processes;")
-    print("checks: its probe modules are rewritten exactly when it installs the hook, and no warm start parses")
+    print("checks: its probe modules are rewritten exactly when it installs the hook, and no warm start compiles")
     print(f"{load()} at the end (above the CPU count the timings are less reliable)")
     scoped = median(r["ms"] for r in results["scoped"])
     imported = median(r["ms"] for r in results["import"])
