@@ -7,6 +7,10 @@ Declare a provider with :func:`tracer`, fire with :func:`probe`::
         def greeting(greeting: str, name: str): ...
 
     probe(SimpleProbes.greeting("hello", "world"))
+
+(PYTEST_DONT_REWRITE: pytest marks a plugin's packages for assertion rewriting
+and warns about those already imported, as this one is when the hook is
+installed at start-up.)
 """
 from ._errors import (
     BackendError,
