@@ -48,7 +48,11 @@ def fallback_call(target: Probe, args: tuple[Any, ...], kwargs: dict[str, Any]) 
 
     Called from ``Probe.__call__``, so the caller's frame is two levels up.
     """
-    _check_module(sys._getframe(2))
+    try:
+        caller: Optional[FrameType] = sys._getframe(2)
+    except ValueError:  # called from C with no Python caller
+        caller = None
+    _check_module(caller)
     if not target.gate:
         return IDLE_CALL
     if not kwargs:
