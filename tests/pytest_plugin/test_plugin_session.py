@@ -190,3 +190,12 @@ def test_the_option_wins_over_the_environment_and_the_ini_file(project):
     done = project.pytest("--tracers=noop", "-k", "first", "-rs", env={"TRACERS": "off"})
     assert "tracers: on, backend noop (from --tracers)" in done.stdout, done.stdout
     assert "tracers_events needs the record mode; this run traces with 'noop'" in done.stdout
+
+
+def test_without_assertion_rewriting_tracers_hook_rewrites_test_modules(project):
+    project.write(PROJECT)
+    done = project.pytest("--assert=plain", "-k", "report", "-s")
+    assert re.search(r"\b1 passed, 5 deselected\b", _outcome(done.stdout)), done.stdout
+    facts = _code_facts(done.stdout)
+    assert facts["test_loader"] == "TracersLoader" and not facts["pytest_rewrote_asserts"]
+    assert facts["test_gates"] == ["_tracers_gate_0_Steps_step"] and "probe" not in facts["test_names"]
