@@ -114,7 +114,7 @@ class TracersFinder(MetaPathFinder):
         self, fullname: str, path: Optional[Sequence[str]] = None, target: Optional[ModuleType] = None
     ) -> Optional[ModuleSpec]:
         packages = self.packages
-        if packages is not None and not in_packages(fullname, packages):
+        if packages is not None and not _in_packages(fullname, packages):
             return None  # out of scope: the standard finders that follow handle it
         spec = PathFinder.find_spec(fullname, path, target)
         if spec is None or type(spec.loader) is not SourceFileLoader or not self._wanted(fullname, spec.origin):
@@ -139,7 +139,7 @@ class TracersFinder(MetaPathFinder):
         return not in_stdlib
 
 
-def in_packages(fullname: str, packages: frozenset[str]) -> bool:
+def _in_packages(fullname: str, packages: frozenset[str]) -> bool:
     """Whether module ``fullname`` is one of ``packages`` or inside one of them."""
     end = fullname.find(".")
     while end != -1:

@@ -11,6 +11,6 @@ a run asks for a tracing mode::
         tracers_events.assert_fired(Shop.order_placed, 7, "apple", 1)
 """
 from ._events import FiredEvents
-from ._session import Session, start_session
+from ._session import start_session
 
-__all__ = ["FiredEvents", "Session", "start_session"]
+__all__ = ["FiredEvents", "start_session"]
