@@ -43,10 +43,16 @@ def pytest_load_initial_conftests(early_config: Any, parser: Any, args: Any) -> 
     requested = _requested_mode(early_config)
     if requested is None:
         return  # not used: nothing of tracers is imported
-    from tracers.pytest_plugin import start_session
+    from tracers import ConfigError
 
     value, source = requested
-    early_config.stash[_SESSION] = start_session(early_config, value, source, _record_limit(early_config))
+    try:
+        from tracers.pytest_plugin import start_session
+
+        session = start_session(early_config, value, source, _record_limit(early_config))
+    except ConfigError as problem:  # e.g. TRACERS_RECORD_LIMIT, read when the record backend loads
+        raise pytest.UsageError(f"tracers: {problem}") from None
+    early_config.stash[_SESSION] = session
 
 
 def _requested_mode(config: Any) -> Optional[tuple[str, str]]:

@@ -77,6 +77,14 @@ def test_bad_values_stop_the_run_naming_their_source(project, args, ini, message
     assert message in done.stderr
 
 
+def test_a_bad_record_limit_in_the_environment_stops_the_run(project):
+    project.write({"test_plain.py": "def test_x(): pass\n"})
+    done = project.pytest("--tracers=record", env={"TRACERS_RECORD_LIMIT": "many"})
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert ("ERROR: tracers: TRACERS_RECORD_LIMIT='many' is not valid; use a whole number of events of at least 1 "
+            "(default 100000)") in done.stderr
+
+
 def test_a_mode_fixed_before_pytest_started_is_not_silently_changed(project, tmp_path):
     site = tmp_path / "site"
     site.mkdir()
