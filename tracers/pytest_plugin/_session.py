@@ -72,6 +72,7 @@ def start_session(config: Any, value: str, source: str, limit: Optional[tuple[st
             f"before the plugin started, in code run by sitecustomize.py, a .pth file, '-p' or PYTEST_PLUGINS; "
             f"set TRACERS={value} in the environment instead")
     session = Session(mode, value, source)
+    config.add_cleanup(session.stop)
     exported = os.environ.get(_config.ENV_MODE)
     _config.launch(value)  # children started by the tests inherit the mode
     session._undo.append(lambda: _restore_environ(_config.ENV_MODE, exported))
@@ -84,7 +85,6 @@ def start_session(config: Any, value: str, source: str, limit: Optional[tuple[st
         session.rewrites_tests = True
         session._undo.append(undo)
     config.pluginmanager.register(session, "tracers-session")
-    config.add_cleanup(session.stop)
     return session
 
 
