@@ -8,6 +8,10 @@ Declare a provider with :func:`tracer`, fire with :func:`probe`::
         def greeting(greeting: str, name: str) -> ProbeCall: ...
 
     probe(SimpleProbes.greeting("hello", "world"))
+
+(PYTEST_DONT_REWRITE: pytest marks a plugin's packages for assertion rewriting
+and warns about those already imported, as this one is when the hook is
+installed at start-up.)
 """
 from typing import TYPE_CHECKING
 

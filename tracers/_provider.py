@@ -12,7 +12,7 @@ from _weakref import ref as weak_ref  # weakref.ref, without importing the weakr
 from types import CodeType, FrameType, FunctionType
 from typing import Any, Callable, NamedTuple, NoReturn, Optional, TypeVar, Union, overload
 
-from . import _config, _report
+from . import _config, _fire, _report
 from ._docs import provider_doc
 from ._errors import ProbeDefinitionError
 from ._spec import ArgSpec, ProbeBinding, ProbeSpec, ProviderSpec
@@ -52,7 +52,8 @@ class ProbeCall:
     """A probe with its arguments, built by ``Provider.event(args)``.
 
     Only the runtime fallback (code imported without the hook) uses it:
-    ``probe(call)`` fires it.
+    ``probe(call)`` fires it.  While nothing can fire, every call is the one
+    shared :data:`IDLE_CALL`, so that the fallback builds nothing.
     """
 
     __slots__ = ("probe", "args", "problem")
@@ -63,7 +64,14 @@ class ProbeCall:
         self.problem = problem
 
     def __repr__(self) -> str:
+        if self is IDLE_CALL:
+            return "<call of a probe that nothing listens to>"
         return f"<call of {self.probe.label} with {self.args!r}>"
+
+
+IDLE_CALL: ProbeCall = ProbeCall.__new__(ProbeCall)
+"""What ``Provider.event(args)`` returns while its gate is closed: ``probe()`` ignores it."""
+IDLE_CALL.probe, IDLE_CALL.args, IDLE_CALL.problem = None, (), None  # type: ignore[assignment]
 
 
 class Probe:
@@ -103,17 +111,10 @@ class Probe:
         return bool(self.gate)
 
     def __call__(self, *args: Any, **kwargs: Any) -> ProbeCall:
-        if not kwargs:
-            return ProbeCall(self, args)
-        names = [a.name for a in self.spec.args]
-        values = list(args)
-        for name in names[len(args):]:
-            if name not in kwargs:
-                return ProbeCall(self, args, f"missing argument {name!r}")
-            values.append(kwargs.pop(name))
-        if kwargs:
-            return ProbeCall(self, args, f"unexpected keyword arguments {sorted(kwargs)}")
-        return ProbeCall(self, tuple(values))
+        # The runtime fallback. Tracing off (every probe fires _never): one test, nothing built.
+        if self.fire is _never:
+            return IDLE_CALL
+        return _fire.fallback_call(self, args, kwargs)
 
     def __repr__(self) -> str:
         return f"<probe {self.provider}:{self.spec.signature}>"

@@ -1,7 +1,8 @@
 """A user's pytest run with the hook installed from conftest.py.
 
-pytest's assertion rewriting keeps owning test modules (their probes run
-through the fallback); the modules those tests import are rewritten by tracers.
+pytest's assertion rewriting keeps owning test modules; the modules those
+tests import are rewritten by tracers. (With TRACERS set, the tracers pytest
+plugin also rewrites the test modules' probes: see tests/pytest_plugin.)
 """
 from __future__ import annotations
 

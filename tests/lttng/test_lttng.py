@@ -347,6 +347,8 @@ GATE = textwrap.dedent("""\
     root.addHandler(seen)
     level = root.level
 
+    import warnings
+    warnings.filterwarnings("ignore", "tracers: module '__main__' fires probes through the slower runtime fallback")
     from tracers import probe, tracer
 
     @tracer

@@ -1,6 +1,8 @@
 """The record backend and the runtime fallback (code imported without the hook)."""
 import textwrap
 
+import pytest
+
 PROVIDER = textwrap.dedent("""\
     import threading
     from typing import Optional
@@ -32,11 +34,23 @@ def test_fallback_fires_with_record(python):
 def test_fallback_does_nothing_when_off(python):
     code = PROVIDER + textwrap.dedent("""\
         probe(P.e(1, "two", None, True))
-        print(record.events(), bool(P.e), P.e.gate)
+        print(bool(P.e), P.e.gate, record.dropped())
     """)
     result = python(code)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[] False False"
+    assert result.stdout.strip() == "False False 0"
+
+
+@pytest.mark.parametrize("mode, state", [(None, "tracing is off"), ("noop", "tracing is on with the 'noop' backend")])
+@pytest.mark.parametrize("call", ["record.events()", "record.capture().__enter__()"])
+def test_reading_events_outside_record_mode_says_how_to_enable_it(python, mode, state, call):
+    result = python(PROVIDER + f"record.clear()\n{call}\n", env={"TRACERS": mode} if mode else None)
+    assert result.returncode == 1
+    name = call.split("(")[0] + "()"
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"tracers._errors.ConfigError: tracers: {name} needs the record mode, but {state}: run pytest with "
+        f"--tracers=record (or 'tracers = record' in pytest's ini options) and use the tracers_events fixture, "
+        f"or set TRACERS=record in the environment before Python starts")
 
 
 def test_out_of_range_integers_wrap_and_bad_values_warn_once(python):
@@ -111,7 +125,72 @@ def test_record_is_thread_safe_and_capture_collects(python):
 
 
 def test_noop_never_fires(python):
-    code = PROVIDER + "probe(P.e(1, 's', None, True))\nprint(bool(P.e), record.events())\n"
+    code = PROVIDER + "probe(P.e(1, 's', None, True))\nprint(bool(P.e), P.e.gate)\n"
     result = python(code, env={"TRACERS": "noop"})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False []"
+    assert result.stdout.strip() == "False False"
+
+
+def test_keeps_the_last_100000_events_by_default_and_counts_the_dropped(python):
+    code = PROVIDER + textwrap.dedent("""\
+        print(record.limit())
+        for i in range(100_005):
+            probe(P.small(1, i % 30000))
+        kept = record.events()
+        print(len(kept), record.dropped(), kept[0].args, kept[-1].args)
+        record.clear()
+        print(len(record.events()), record.dropped())
+    """)
+    result = python(code, env={"TRACERS": "record"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["100000", "100000 5 (1, 5) (1, 10004)", "0 0"]
+
+
+def test_the_limit_comes_from_the_environment_and_set_limit(python):
+    code = PROVIDER + textwrap.dedent("""\
+        for i in range(5):
+            probe(P.small(i, 0))
+        print(record.limit(), [e.args[0] for e in record.events()], record.dropped())
+        record.set_limit(2)
+        print(record.limit(), [e.args[0] for e in record.events()], record.dropped())
+        with record.capture() as caught:
+            for i in range(10, 17):
+                probe(P.small(i, 0))
+        print([e.args[0] for e in caught], caught.dropped, [e.args[0] for e in record.events()], record.dropped())
+        for bad in (0, -1, 2.5, True):
+            try:
+                record.set_limit(bad)
+            except ValueError as error:
+                print(error)
+    """)
+    result = python(code, env={"TRACERS": "record", "TRACERS_RECORD_LIMIT": "3"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "3 [2, 3, 4] 2",
+        "2 [3, 4] 3",
+        "[15, 16] 5 [15, 16] 10",
+        *[f"the record limit must be a whole number of events of at least 1, not {bad}"
+          for bad in ("0", "-1", "2.5", "True")],
+    ]
+
+
+def test_a_bad_limit_in_the_environment_is_named(python):
+    result = python(PROVIDER + "probe(P.small(1, 1))\n", env={"TRACERS": "record", "TRACERS_RECORD_LIMIT": "lots"})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "tracers._errors.ConfigError: TRACERS_RECORD_LIMIT='lots' is not valid; "
+        "use a whole number of events of at least 1 (default 100000)")
+
+
+def test_a_long_capture_keeps_the_last_events_of_its_block(python):
+    code = PROVIDER + textwrap.dedent("""\
+        record.set_limit(1000)
+        with record.capture() as caught:
+            for i in range(5000):
+                probe(P.small(1, i))
+                assert len(caught) <= 1000 + 1000 // 8
+        print(len(caught), caught.dropped, caught[0].args, caught[-1].args, caught == record.events())
+    """)
+    result = python(code, env={"TRACERS": "record"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1000 4000 (1, 4000) (1, 4999) True"

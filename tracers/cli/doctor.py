@@ -162,10 +162,57 @@ def _lttng_agent_text(data: Data) -> list[str]:
     return [f"lttng python agent: {'found in ' + data['path'] if data['path'] else 'missing (' + data['install'] + ')'}"]
 
 
+
+
+def _import_hook() -> Data:
+    """Whether this interpreter's start-up installs the hook, and which files mention it."""
+    from .. import importhook
+
+    return {"active": importhook.installed(), "sources": _hook_sources()}
+
+
+def _import_hook_text(data: Data) -> list[str]:
+    sources = ", ".join(data["sources"])
+    if data["active"]:
+        state = f"active in this interpreter (installed by {sources or 'code run at start-up'})"
+    elif sources:
+        state = (f"not active, although {sources} mention tracers.importhook: check that it calls install() "
+                 f"(tracers' own .pth installs it only when TRACERS_IMPORTHOOK=1)")
+    else:
+        state = ("not active: no sitecustomize.py, usercustomize.py or .pth file of this interpreter installs it "
+                 "(python -m tracers sitecustomize --write, or run programs with python -m tracers run)")
+    return [f"import hook: {state}"]
+
+
+def _hook_sources() -> list[str]:
+    """sitecustomize/usercustomize modules and .pth files (on sys.path) that mention the hook."""
+    found = []
+    for name in ("sitecustomize", "usercustomize"):
+        path = getattr(sys.modules.get(name), "__file__", None)
+        if path and _mentions_hook(path):
+            found.append(path)
+    for directory in dict.fromkeys(sys.path):
+        try:
+            names = sorted(n for n in os.listdir(directory or ".") if n.endswith(".pth"))
+        except OSError:
+            continue
+        found += [path for path in (os.path.join(directory, n) for n in names) if _mentions_hook(path)]
+    return found
+
+
+def _mentions_hook(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as file:
+            return "tracers.importhook" in file.read()
+    except OSError:
+        return False
+
+
 FACTS = (
     Fact("tracers", _tracers, _tracers_text),
     Fact("platform", _platform, _platform_text),
     Fact("mode", _mode, _mode_text),
+    Fact("import_hook", _import_hook, _import_hook_text),
     Fact("auto_backend", _auto_backend, _auto_backend_text),
     Fact("tools", _tools, _tools_text),
     Fact("tracefs", _tracefs, _tracefs_text),

@@ -18,9 +18,9 @@ import sys
 import threading
 from importlib.machinery import PathFinder
 from types import ModuleType, TracebackType
-from typing import Optional
+from typing import Iterable, Optional, Sequence
 
-from .. import _config
+from .. import _config, _fire
 from ._finder import TracersFinder, TracersLoader, patch_after_import, patch_imported
 
 __all__ = ["install", "uninstall", "installed", "startup", "TracersFinder", "TracersLoader", "ENV_HOOK"]
@@ -47,23 +47,35 @@ class Installation:
             uninstall()
 
 
-def install() -> Installation:
+def install(packages: Optional[Iterable[str]] = None) -> Installation:
     """Put the rewriting finder on ``sys.meta_path`` (idempotent).
+
+    ``packages`` limits rewriting to those packages and their submodules: a
+    library calls ``install(packages=[__name__])`` from its ``__init__.py``.
+    Calls compose: the one finder rewrites the union of what was asked, and a
+    call without ``packages`` widens it to every module.
 
     Modules imported earlier keep their original code; each one that fires
     probes is named in a warning, since its probes run through the slower
     runtime fallback.
     """
     global _installed_finder
+    if isinstance(packages, str):
+        raise TypeError(f"install(packages=...) takes a list of package names, e.g. packages=[{packages!r}]")
     _config.current()  # a bad TRACERS value is reported now, in one line, not at the first probe
+    scope = None if packages is None else tuple(packages)
     with _lock:
         if _installed_finder is not None and _installed_finder in sys.meta_path:
-            return Installation(owner=False)
-        _installed_finder = TracersFinder()
-        sys.meta_path.insert(_path_finder_index(), _installed_finder)
+            owner = False
+            if not _installed_finder.include(scope):
+                return Installation(owner)
+        else:
+            owner = True
+            _installed_finder = TracersFinder(scope)
+            sys.meta_path.insert(_path_finder_index(), _installed_finder)
     patch_imported()
-    _warn_about_earlier_imports()
-    return Installation(owner=True)
+    _warn_about_earlier_imports(scope)
+    return Installation(owner)
 
 
 def startup() -> None:
@@ -105,17 +117,22 @@ def _path_finder_index() -> int:
     return len(sys.meta_path)
 
 
-def _warn_about_earlier_imports() -> None:
+def _warn_about_earlier_imports(packages: Optional[Sequence[str]]) -> None:
+    """Name each module with probe sites imported before the hook (in ``packages``: their submodules)."""
     import tracers
     from .. import _report
 
     main = sys.modules.get("__main__")
     for name, module in list(sys.modules.items()):
+        # A package calling install(packages=[__name__]) is still running its __init__.py.
+        if packages is not None and not any(name.startswith(f"{package}.") for package in packages):
+            continue
         # The main module (and multiprocessing's '__mp_main__' alias of it) is
         # still running: 'python -m tracers run' is the way to rewrite it.
         if module is main or name in ("__main__", "__mp_main__") or name == "tracers" or name.startswith("tracers."):
             continue
         if _fires_probes(module, tracers) and not isinstance(getattr(module, "__loader__", None), TracersLoader):
+            _fire.note_warned(name)
             _report.warn(
                 f"tracers: module {name!r} was imported before tracers.importhook.install(); "
                 f"its probe() calls are not rewritten and run through the slower fallback. "

@@ -151,16 +151,39 @@ def patch_imported() -> None:
 
 
 class TracersFinder:
-    """Hands rewritable source modules to :class:`TracersLoader`."""
+    """Hands rewritable source modules to :class:`TracersLoader`.
 
-    def __init__(self) -> None:
-        paths = sysconfig.get_paths()
-        self._stdlib = _directories(paths[k] for k in ("stdlib", "platstdlib"))
-        self._sites = _directories(_site_dirs())
+    ``packages`` limits it to those packages and their submodules (a library
+    that rewrites only its own modules); ``None`` means every module outside
+    the standard library.
+    """
+
+    def __init__(self, packages: Optional[Iterable[str]] = None) -> None:
+        self.packages: Optional[frozenset[str]] = None if packages is None else frozenset(packages)
+        self._stdlib: tuple[str, ...] = ()
+        self._sites: tuple[str, ...] = ()
+        if self.packages is None:
+            self._find_stdlib()
+
+    def include(self, packages: Optional[Iterable[str]]) -> bool:
+        """Widen the scope to more packages, or to every module (``None``); True if it grew."""
+        if self.packages is None:
+            return False
+        if packages is None:
+            self._find_stdlib()
+            self.packages = None
+            return True
+        wider = self.packages.union(packages)
+        grew = wider != self.packages
+        self.packages = wider  # replaced, never mutated: find_spec may be running in another thread
+        return grew
 
     def find_spec(
         self, fullname: str, path: Optional[Sequence[str]] = None, target: Optional[ModuleType] = None
     ) -> Optional[ModuleSpec]:
+        packages = self.packages
+        if packages is not None and not _in_packages(fullname, packages):
+            return None  # out of scope: the standard finders that follow handle it
         spec = PathFinder.find_spec(fullname, path, target)
         if spec is None:
             spec = _from_later_finders(fullname, path, target)
@@ -192,11 +215,28 @@ class TracersFinder:
     def invalidate_caches(self) -> None:
         """PathFinder, still on sys.meta_path, clears its own caches."""
 
+    def _find_stdlib(self) -> None:
+        paths = sysconfig.get_paths()
+        self._stdlib = _directories(paths[k] for k in ("stdlib", "platstdlib"))
+        self._sites = _directories(_site_dirs())
+
     def _wanted(self, fullname: str, origin: Optional[str]) -> bool:
         if origin is None or fullname == "tracers" or fullname.startswith("tracers."):
             return False
+        if self.packages is not None:
+            return True  # named by its own package
         in_stdlib = origin.startswith(self._stdlib) and not origin.startswith(self._sites)
         return not in_stdlib
+
+
+def _in_packages(fullname: str, packages: frozenset[str]) -> bool:
+    """Whether module ``fullname`` is one of ``packages`` or inside one of them."""
+    end = fullname.find(".")
+    while end != -1:
+        if fullname[:end] in packages:
+            return True
+        end = fullname.find(".", end + 1)
+    return fullname in packages
 
 
 def _from_later_finders(

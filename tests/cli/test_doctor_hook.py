@@ -1,0 +1,57 @@
+"""python -m tracers doctor: whether this interpreter's start-up installs the hook, and the mode."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+HOOK_LINE = "import tracers.importhook; tracers.importhook.install()\n"
+NOT_ACTIVE = ("import hook: not active: no sitecustomize.py, usercustomize.py or .pth file of this interpreter "
+              "installs it (python -m tracers sitecustomize --write, or run programs with python -m tracers run)")
+
+
+def _doctor_lines(result):
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_without_a_hook_says_how_to_install_it(python, tmp_path):
+    lines = _doctor_lines(python(["-m", "tracers", "doctor"], env={"TRACERS_RUNTIME_DIR": str(tmp_path / "run")}))
+    assert NOT_ACTIVE in lines
+    assert "mode: off (TRACERS='')" in lines
+
+
+def test_names_the_sitecustomize_that_installs_it_and_the_mode(python, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(HOOK_LINE)
+    result = python(["-m", "tracers", "doctor"], env={"PYTHONPATH": str(site), "TRACERS": "record",
+                                                     "TRACERS_RUNTIME_DIR": str(tmp_path / "run")})
+    lines = _doctor_lines(result)
+    assert f"import hook: active in this interpreter (installed by {site / 'sitecustomize.py'})" in lines
+    assert "mode: on, backend record (TRACERS='record')" in lines
+
+
+def test_a_sitecustomize_that_only_mentions_it_is_pointed_at(python, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text("import tracers.importhook  # install() forgotten\n")
+    lines = _doctor_lines(python(["-m", "tracers", "doctor"], env={"PYTHONPATH": str(site)}))
+    assert (f"import hook: not active, although {site / 'sitecustomize.py'} mention tracers.importhook: "
+            f"check that it calls install()") in lines
+
+
+def test_names_the_pth_file_of_a_virtual_environment(python, tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    site = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    pth = f"{site}/tracers_hook.pth"
+    with open(pth, "w") as file:
+        file.write(HOOK_LINE)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACERS", "PYTHON"))}
+    env.update(PYTHONPATH=str(REPO), TRACERS_RUNTIME_DIR=str(tmp_path / "run"))
+    lines = _doctor_lines(subprocess.run([str(venv / "bin" / "python"), "-m", "tracers", "doctor"], env=env,
+                                         capture_output=True, text=True, timeout=60))
+    assert f"import hook: active in this interpreter (installed by {pth})" in lines

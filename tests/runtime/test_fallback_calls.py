@@ -1,0 +1,130 @@
+"""Probe statements that run through the runtime fallback (modules not rewritten at import).
+
+Off: nothing is built and nothing is said. On: one warning per module, at the
+module's own line, naming it and how to install the hook.
+"""
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "importhook"))
+from hook_support import HOOK  # noqa: E402
+
+PROVIDERS = """
+    from tracers import tracer
+
+    @tracer
+    class P:
+        def e(a: int, s: str): ...
+    """
+
+LIB = """
+    from tracers import probe
+    from providers import P
+
+    def work(n):
+        probe(P.e(n, "lib"))  # line 5
+    """
+
+OTHER = """
+    from tracers import probe
+    from providers import P
+
+    def work(n):
+        probe(P.e(n, "other"))
+    """
+
+FALLBACK_FIX = ("activate the import hook before it is imported: tracers.importhook.install() in sitecustomize.py "
+                "('python -m tracers sitecustomize --write'), 'python -m tracers run', or, in a library, "
+                "tracers.importhook.install(packages=[__name__]) in its __init__.py")
+
+
+def _write(root: Path, files: dict) -> None:
+    for name, text in files.items():
+        (root / name).write_text(textwrap.dedent(text).lstrip("\n"))
+
+
+def test_off_builds_nothing_and_says_nothing(python, tmp_path):
+    _write(tmp_path, {"providers.py": PROVIDERS, "lib.py": LIB})
+    code = textwrap.dedent("""\
+        from tracers import probe, ProbeCall
+        from providers import P
+        import lib
+        first, second = P.e(1, "a"), P.e(b=2)
+        print(first is second, type(first) is ProbeCall, repr(first))
+        print(probe(first), lib.work(3))
+    """)
+    result = python(["-W", "error", "-c", code], env={"PYTHONPATH": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["True True <call of a probe that nothing listens to>", "None None"]
+    assert result.stderr == ""
+
+
+def test_on_warns_once_per_module_at_its_line(python, tmp_path):
+    _write(tmp_path, {"providers.py": PROVIDERS, "lib.py": LIB, "other.py": OTHER})
+    code = textwrap.dedent("""\
+        import warnings
+        warnings.simplefilter("always")
+        from tracers.runtime import record
+        import lib, other
+        for n in range(3):
+            lib.work(n)
+            other.work(n)
+        print([e.args for e in record.events()])
+    """)
+    result = python(code, env={"PYTHONPATH": str(tmp_path), "TRACERS": "record"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str([(n, s) for n in range(3) for s in ("lib", "other")])
+    warnings = [line for line in result.stderr.splitlines() if "RuntimeWarning" in line]
+    assert warnings == [
+        f"{tmp_path / 'lib.py'}:5: RuntimeWarning: tracers: module 'lib' fires probes through the slower runtime "
+        f"fallback because its probe() statements were not rewritten at import; {FALLBACK_FIX}",
+        f"{tmp_path / 'other.py'}:5: RuntimeWarning: tracers: module 'other' fires probes through the slower "
+        f"runtime fallback because its probe() statements were not rewritten at import; {FALLBACK_FIX}",
+    ]
+
+
+def test_on_but_idle_warns_too(python, tmp_path):
+    """The cost is paid whether or not a tracer listens: the warning does not wait for one."""
+    _write(tmp_path, {"providers.py": PROVIDERS, "lib.py": LIB})
+    result = python("import lib\nlib.work(1)\nlib.work(2)\n", env={"PYTHONPATH": str(tmp_path), "TRACERS": "noop"})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("RuntimeWarning: tracers: module 'lib' fires probes through the slower") == 1
+
+
+def test_the_main_script_is_told_to_use_tracers_run(python, tmp_path):
+    _write(tmp_path, {"providers.py": PROVIDERS,
+                      "main.py": "from tracers import probe\nfrom providers import P\nprobe(P.e(1, 'x'))\n"})
+    result = python([str(tmp_path / "main.py")], env={"TRACERS": "noop"})
+    assert result.returncode == 0, result.stderr
+    assert (f"main.py:3: RuntimeWarning: tracers: module '__main__' fires probes through the slower runtime "
+            f"fallback because its probe() statements were not rewritten at import; run it with "
+            f"'python -m tracers run {tmp_path / 'main.py'}'") in result.stderr
+
+
+def test_rewritten_modules_are_not_warned_about(python, tmp_path):
+    """A rewritten module may still reach the fallback (a probe call that is not a plain statement)."""
+    _write(tmp_path, {"providers.py": PROVIDERS, "lib.py": LIB, "indirect.py": """
+        import tracers
+        from providers import P
+
+        def work(n):
+            fire = tracers.probe
+            fire(P.e(n, "indirect"))
+        """})
+    code = HOOK + "\nimport lib, indirect\nlib.work(1)\nindirect.work(2)\n" \
+        "from tracers.runtime import record\nprint([e.args for e in record.events()])\n"
+    result = python(["-W", "error", "-c", code], env={"PYTHONPATH": str(tmp_path), "TRACERS": "record"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[(1, 'lib'), (2, 'indirect')]"
+
+
+def test_a_module_named_by_install_is_not_named_again(python, tmp_path):
+    _write(tmp_path, {"providers.py": PROVIDERS, "lib.py": LIB})
+    code = "import lib\n" + HOOK + "\nlib.work(1)\n"
+    result = python(code, env={"PYTHONPATH": str(tmp_path), "TRACERS": "record"})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("RuntimeWarning") == 1, result.stderr
+    assert "module 'lib' was imported before tracers.importhook.install()" in result.stderr
