@@ -10,7 +10,6 @@ that the module was not rewritten, and how to install the hook.
 from __future__ import annotations
 
 import sys
-import threading
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -68,9 +67,8 @@ def fallback_call(target: Probe, args: tuple[Any, ...], kwargs: dict[str, Any]) 
     return ProbeCall(target, tuple(values))
 
 
-_checked_modules: set[Optional[str]] = set()
+_checked_modules: dict[Optional[str], object] = {}
 _rewritten_files: set[str] = set()
-_lock = threading.Lock()
 
 
 def note_rewritten(filename: str) -> None:
@@ -80,8 +78,7 @@ def note_rewritten(filename: str) -> None:
 
 def note_warned(module: str) -> None:
     """Record that ``module`` was already named in a warning about its fallback probes."""
-    with _lock:
-        _checked_modules.add(module)
+    _checked_modules.setdefault(module, True)
 
 
 def _check_module(frame: Optional[FrameType]) -> None:
@@ -92,10 +89,11 @@ def _check_module(frame: Optional[FrameType]) -> None:
     module = namespace.get("__name__")
     if module in _checked_modules:
         return
-    with _lock:
-        if module in _checked_modules:
-            return
-        _checked_modules.add(module)
+    token = object()  # no lock: a probe may fire in a signal handler while another call is here
+    if _checked_modules.setdefault(module, token) is not token:
+        return
+    if module == "__main__" and not namespace.get("__file__"):
+        return  # python -c or stdin: nothing could have rewritten it
     if _was_rewritten(namespace):
         return  # a rewritten module whose call is not a plain probe statement
     if module == "__main__":

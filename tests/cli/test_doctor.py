@@ -57,7 +57,7 @@ def test_json_holds_the_same_facts(python, tmp_path):
     result = python(["-m", "tracers", "doctor", "--json"], env=env)
     assert result.returncode == 0, result.stderr
     facts = json.loads(result.stdout)
-    assert list(facts) == ["tracers", "platform", "mode", "auto_backend", "tools", "tracefs",
+    assert list(facts) == ["tracers", "platform", "mode", "import_hook", "auto_backend", "tools", "tracefs",
                            "runtime_directory", "lttng_agent"]
     assert facts["tracers"]["executable"] == sys.executable
     assert facts["tracers"]["python"] == platform.python_version()

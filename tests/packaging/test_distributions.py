@@ -113,7 +113,10 @@ def test_the_wheel_holds_the_package_its_marker_and_the_license(dists: Dists) ->
     assert "tracers/py.typed" in names
     assert [name for name in shipped_pth_files() if name not in names] == []
     top = {name.split("/")[0] for name in names} - {info}
-    assert top == {"tracers"} | set(shipped_pth_files()), "the wheel installs something besides the package"
+    # The package, the .pth files it ships, and the pytest plugin's small entry module.
+    assert top == {"tracers", "_tracers_pytestplugin.py"} | set(shipped_pth_files()), \
+        "the wheel installs something besides the package"
+    assert re.search(r"^\[pytest11\]\ntracers = _tracers_pytestplugin$", entry_points, re.M), entry_points
 
 
 def test_the_sdist_holds_the_sources_the_license_and_the_readme(dists: Dists) -> None:
@@ -150,9 +153,11 @@ def installed(request: pytest.FixtureRequest, dists: Dists, tmp_path_factory: py
 
 
 def test_the_installed_copy_is_the_one_imported(installed: Installed) -> None:
+    # Every module imports without the test tools, except the pytest plugin's (pytest is its reason to be).
     code = ("import importlib, pkgutil, tracers\n"
             "for module in pkgutil.walk_packages(tracers.__path__, 'tracers.'):\n"
-            "    importlib.import_module(module.name)\n"
+            "    if not module.name.startswith('tracers.pytest_plugin'):\n"
+            "        importlib.import_module(module.name)\n"
             "print(tracers.__file__)")
     result = run([str(installed.python), "-c", code], cwd=installed.work)
     assert result.returncode == 0, result.stderr

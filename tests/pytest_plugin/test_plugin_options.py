@@ -64,7 +64,7 @@ def test_the_record_limit_from_the_option_or_the_ini_file(project, args, ini):
 
 @pytest.mark.parametrize("args, ini, message", [
     (["--tracers=bogus"], "", "ERROR: tracers: 'bogus' from --tracers is not valid: TRACERS='bogus' is not a valid "
-                              "value; use one of: 0, off, 1, on, auto, noop, record, usdt, lttng, stapsdt"),
+                              "value; use one of: 0, off, no, false, 1, on, yes, true, auto, noop, record, usdt, lttng, stapsdt"),
     ([], "tracers = sometimes\n", "ERROR: tracers: 'sometimes' from the 'tracers' ini option is not valid"),
     (["--tracers=record", "--tracers-record-limit=0"], "",
      "ERROR: tracers: '0' from --tracers-record-limit is not valid: use a whole number of events of at least 1 "

@@ -176,8 +176,7 @@ def _import_hook_text(data: Data) -> list[str]:
     if data["active"]:
         state = f"active in this interpreter (installed by {sources or 'code run at start-up'})"
     elif sources:
-        state = (f"not active, although {sources} mention tracers.importhook: check that it calls install() "
-                 f"(tracers' own .pth installs it only when TRACERS_IMPORTHOOK=1)")
+        state = f"not active, although {sources} mention tracers.importhook: check that it calls install()"
     else:
         state = ("not active: no sitecustomize.py, usercustomize.py or .pth file of this interpreter installs it "
                  "(python -m tracers sitecustomize --write, or run programs with python -m tracers run)")
@@ -192,8 +191,9 @@ def _hook_sources() -> list[str]:
         if path and _mentions_hook(path):
             found.append(path)
     for directory in dict.fromkeys(sys.path):
-        try:
-            names = sorted(n for n in os.listdir(directory or ".") if n.endswith(".pth"))
+        try:  # tracers' own .pth installs the hook only when TRACERS_IMPORTHOOK asks (run sets it)
+            names = sorted(n for n in os.listdir(directory or ".") if n.endswith(".pth")
+                           and n != "tracers-importhook.pth")
         except OSError:
             continue
         found += [path for path in (os.path.join(directory, n) for n in names) if _mentions_hook(path)]
