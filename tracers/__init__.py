@@ -13,33 +13,29 @@ Declare a provider with :func:`tracer`, fire with :func:`probe`::
 and warns about those already imported, as this one is when the hook is
 installed at start-up.)
 """
-from typing import TYPE_CHECKING
-
-from ._errors import (
-    BackendError,
-    ConfigError,
-    ProbeArgumentError,
-    ProbeDefinitionError,
-    ProbeSyntaxError,
-    TracersError,
-)
-from ._fire import probe
-from ._provider import Probe, tracer
-from ._types import I8, I16, I32, I64, U8, U16, U32, U64
-from ._version import __version__
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
     from typing import Optional
 
+    from ._errors import (
+        BackendError,
+        ConfigError,
+        ProbeArgumentError,
+        ProbeDefinitionError,
+        ProbeSyntaxError,
+        TracersError,
+    )
+    from ._fire import probe
+    from ._provider import Probe, tracer
     from ._provider import ProbeCall as _ProbeCall
+    from ._types import I8, I16, I32, I64, U8, U16, U32, U64
+    from ._version import __version__
 
     # What a probe definition is declared to return and probe() takes. For
     # type checkers it includes None, so that the definition's empty body
     # passes mypy --strict ([empty-body]) with no plugin; the arguments of
     # Provider.event(...) are still checked at every probe(...) call.
     ProbeCall = Optional[_ProbeCall]
-else:
-    from ._provider import ProbeCall
 
 __all__ = [
     "tracer", "probe", "Probe", "ProbeCall",
@@ -48,3 +44,23 @@ __all__ = [
     "ProbeSyntaxError",
     "__version__",
 ]
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all __getattr__
+    # The module that defines each name of the API, imported on first use: every
+    # process that installs the import hook imports this package, and most of them
+    # never declare a provider.
+    _HOMES = {"probe": "_fire", "tracer": "_provider", "Probe": "_provider", "ProbeCall": "_provider",
+              "__version__": "_version"}
+    _HOMES.update(dict.fromkeys(("I8", "I16", "I32", "I64", "U8", "U16", "U32", "U64"), "_types"))
+    _HOMES.update(dict.fromkeys(("TracersError", "ProbeDefinitionError", "ConfigError", "ProbeArgumentError",
+                                 "BackendError", "ProbeSyntaxError"), "_errors"))
+
+    def __getattr__(name):
+        home = _HOMES.get(name)
+        if home is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = globals()[name] = getattr(__import__(f"{__name__}.{home}", fromlist=[name]), name)
+        return value
+
+    def __dir__():
+        return sorted(set(globals()) | set(__all__))

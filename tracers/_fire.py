@@ -10,13 +10,15 @@ that the module was not rewritten, and how to install the hook.
 from __future__ import annotations
 
 import sys
-from types import FrameType
-from typing import TYPE_CHECKING, Any, Optional
 
 from . import _report
 from ._provider import IDLE_CALL, ProbeCall
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
+    from types import FrameType
+    from typing import Any, Optional
+
     from ._provider import Probe
 
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import builtins
 import sys
-from typing import Any, Dict
 
 from . import _report
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from typing import Any, Dict
 
 
 class LazyGate:

@@ -5,21 +5,33 @@ at import with the file, line, probe and fix, never later at fire time.
 """
 from __future__ import annotations
 
-import re
 import sys
-import threading
+from _thread import RLock, allocate_lock
 from _weakref import ref as weak_ref  # weakref.ref, without importing the weakref module at start-up
-from types import CodeType, FrameType, FunctionType
-from typing import Any, Callable, NamedTuple, NoReturn, Optional, TypeVar, Union, overload
 
-from . import _config, _fire, _report
-from ._docs import provider_doc
+from . import _config, _report
 from ._errors import ProbeDefinitionError
+from ._record import NamedTuple
 from ._spec import ArgSpec, ProbeBinding, ProbeSpec, ProviderSpec
 from ._types import SUPPORTED, arg_type_of
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from types import CodeType, FrameType, FunctionType
+    from typing import Any, Callable, NoReturn, Optional, TypeVar, Union, overload
+
+    from ._docs import ProviderDoc
+
+    T = TypeVar("T", bound=type)
+else:
+    FunctionType = type(lambda: None)  # types.FunctionType, without importing types
+    CodeType = type((lambda: None).__code__)
+
+    def overload(function):
+        """typing.overload for type checkers; at run time the last definition is the function."""
+        return function
+
 MAX_ARGS = 12
-_C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _CO_VARARGS = 0x04
 _CO_VARKEYWORDS = 0x08
 _CLASS_BOOKKEEPING = frozenset(
@@ -39,13 +51,16 @@ def _bare() -> None:
 _EMPTY_BODIES = (_empty.__code__.co_code, _bare.__code__.co_code)
 
 
+def _is_c_identifier(name: object) -> bool:
+    """ASCII letters, digits and ``_``, not starting with a digit."""
+    return isinstance(name, str) and name.isascii() and name.isidentifier()
+
+
 def _has_empty_body(code: CodeType) -> bool:
     """True for a body that is only a docstring, ``...`` or ``pass``."""
     first, *rest = code.co_consts or (None,)
     return (code.co_code in _EMPTY_BODIES and not code.co_names
             and (first is None or isinstance(first, str)) and all(c is None for c in rest))
-
-T = TypeVar("T", bound=type)
 
 
 class ProbeCall:
@@ -133,9 +148,26 @@ def _guarded(label: str, emit: Callable[..., None]) -> Callable[..., None]:
 
 
 def snake_case(name: str) -> str:
-    """``SimpleProbes`` -> ``simple_probes``, ``HTTPServer`` -> ``http_server``."""
-    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    """``SimpleProbes`` -> ``simple_probes``, ``HTTPServer`` -> ``http_server``.
+
+    The regular expressions' meaning, without importing ``re``: an ASCII
+    capital gets a ``_`` before it when it ends a run of capitals and a
+    lowercase letter follows (``HTTPServer``), and then wherever it follows a
+    lowercase letter or a digit.
+    """
+    ends_run = [
+        "_" + c if 0 < i < len(name) - 1 and _capital(c) and _capital(name[i - 1]) and "a" <= name[i + 1] <= "z"
+        else c
+        for i, c in enumerate(name)
+    ]
+    text = "".join(ends_run)
+    split = ["_" + c if i and _capital(c) and ("a" <= text[i - 1] <= "z" or "0" <= text[i - 1] <= "9") else c
+             for i, c in enumerate(text)]
+    return "".join(split).lower()
+
+
+def _capital(c: str) -> bool:
+    return "A" <= c <= "Z"
 
 
 @overload
@@ -161,7 +193,7 @@ def _make_provider(cls: T, provider: Optional[str], caller: Optional[FrameType])
     body = _class_body_code(cls, caller)
     where = _class_location(cls, body, caller)
     name = provider if provider is not None else snake_case(cls.__name__)
-    if not isinstance(name, str) or not _C_IDENTIFIER.match(name):
+    if not _is_c_identifier(name):
         _fail(where, f"provider {cls.__qualname__}", f"provider name {name!r} is not a C identifier",
               "use ASCII letters, digits and '_' not starting with a digit, e.g. @tracer(provider=\"my_app\")")
     if cls.__bases__ != (object,):
@@ -170,32 +202,112 @@ def _make_provider(cls: T, provider: Optional[str], caller: Optional[FrameType])
     _check_duplicates(cls, body, where)
     definitions = {attr: _definition(cls, attr, value, where) for attr, value in vars(cls).items()
                    if attr not in _CLASS_BOOKKEEPING}
-    specs = tuple(_probe_spec(cls, attr, function) for attr, function in definitions.items())
+    known: dict[Any, Any] = {}
+    specs = tuple(_probe_spec(cls, attr, function, known) for attr, function in definitions.items())
     if not specs:
         _fail(where, f"provider {cls.__qualname__}", "declares no probes",
               "add at least one probe such as '@staticmethod def started(pid: int) -> ProbeCall: ...'")
     _claim_provider_name(name, cls, where)
     spec = ProviderSpec(name, cls.__qualname__, cls.__module__, specs)
-    bindings = _bind(spec)
+    maker = _ProbeMaker(cls, name, _bind(spec))
     for probe_spec, function in zip(specs, definitions.values()):
-        binding = bindings[probe_spec.name]
-        fire = binding.fire if binding.reports_errors else _guarded(f"{name}:{probe_spec.name}", binding.fire)
-        setattr(cls, probe_spec.name, Probe(probe_spec, name, binding.gate, fire, function))
+        setattr(cls, probe_spec.name, _PendingProbe(maker, probe_spec, function))
     cls.__tracers_provider__ = spec  # type: ignore[attr-defined]
-    cls.__doc__ = provider_doc(spec, cls.__doc__)
+    cls.__doc__ = _ProviderDoc(spec, cls.__doc__)  # type: ignore[assignment]
     return cls
+
+
+class _ProbeMaker:
+    """Makes a provider's :class:`Probe` objects, each when it is first looked up.
+
+    A provider may declare thousands of probes and a process use few of them:
+    each probe's backend binding (for ``usdt``, its ctypes objects and fire
+    function) and its :class:`Probe` are made on first use, which then takes
+    the definition's place in the class.
+    """
+
+    __slots__ = ("cls", "name", "bindings", "lock")
+
+    def __init__(self, cls: type, name: str, bindings: Any) -> None:
+        self.cls = cls
+        self.name = name
+        self.bindings = bindings  # probe name -> ProbeBinding; a backend may make each on first lookup
+        self.lock = allocate_lock()
+
+    def make(self, pending: _PendingProbe) -> Probe:
+        spec = pending.spec
+        with self.lock:  # one Probe per probe, whichever thread looks it up first
+            current = vars(self.cls).get(spec.name)
+            if isinstance(current, Probe):
+                return current
+            binding = self.bindings[spec.name]
+            fire = binding.fire if binding.reports_errors else _guarded(f"{self.name}:{spec.name}", binding.fire)
+            probe = Probe(spec, self.name, binding.gate, fire, pending.definition)
+            setattr(self.cls, spec.name, probe)
+            return probe
+
+
+class _PendingProbe:
+    """A probe of a provider class until it is first looked up (see :class:`_ProbeMaker`)."""
+
+    __slots__ = ("maker", "spec", "definition")
+
+    def __init__(self, maker: _ProbeMaker, spec: ProbeSpec, definition: FunctionType) -> None:
+        self.maker = maker
+        self.spec = spec
+        self.definition = definition
+
+    def __get__(self, instance: Any, owner: Any = None) -> Probe:
+        return self.maker.make(self)
+
+    def __reduce__(self) -> Any:
+        """Pickled (with its class, by cloudpickle) as the probe it stands for."""
+        probe = self.maker.make(self)
+        return Probe, (probe.spec, probe.provider, probe.gate, probe.fire, self.definition)
+
+
+class _ProviderDoc:
+    """A provider class's ``__doc__``: ``tracers._docs``' text, which that module
+    (and ``shlex``, ``re``) is imported for only when it is first read (``help()``).
+
+    ``type.__doc__`` calls ``__get__`` of a descriptor stored as ``__doc__``.
+    """
+
+    __slots__ = ("_spec", "_user_doc", "_doc")
+
+    def __init__(self, spec: ProviderSpec, user_doc: Optional[str]) -> None:
+        self._spec = spec
+        self._user_doc = user_doc
+        self._doc: Optional[ProviderDoc] = None
+
+    def __get__(self, instance: Any, owner: Any = None) -> str:
+        if self._doc is None:
+            from ._docs import provider_doc
+            self._doc = provider_doc(self._spec, self._user_doc)
+        return self._doc.__get__(instance, owner)
 
 
 def _bind(spec: ProviderSpec) -> Any:
     mode = _config.current()
     if not mode.enabled:
-        return {p.name: ProbeBinding(False, _never, reports_errors=True) for p in spec.probes}
+        return _OFF
     from . import runtime  # only a process with tracing on loads backends
     return runtime.bind_provider(spec, mode)
 
 
 def _never(*args: Any) -> None:
     """Tracing is off: nothing fires."""
+
+
+class _Off(dict):  # type: ignore[type-arg]
+    """Tracing is off: every probe's binding is the same closed gate and ``_never``."""
+
+    def __missing__(self, name: str) -> ProbeBinding:
+        return _OFF_BINDING
+
+
+_OFF_BINDING = ProbeBinding(False, _never, True)
+_OFF = _Off()
 
 
 def _definition(cls: type, attr: str, value: Any, where: str) -> FunctionType:
@@ -212,50 +324,83 @@ def _definition(cls: type, attr: str, value: Any, where: str) -> FunctionType:
     return function
 
 
-def _probe_spec(cls: type, attr: str, value: FunctionType) -> ProbeSpec:
-    subject = f"probe {cls.__qualname__}.{attr}"
+def _probe_spec(cls: type, attr: str, value: FunctionType, known: dict[Any, Any]) -> ProbeSpec:
+    """Check one definition and describe it.
+
+    ``known`` holds, for the provider being made, what its other probes
+    already established: the type each string annotation evaluates to, and
+    the argument descriptions (a provider of thousands of probes has a
+    handful of distinct arguments).
+    """
     code = value.__code__
-    here = f"{code.co_filename}:{code.co_firstlineno}"
     if attr.startswith("__") and attr.endswith("__"):
-        _fail(here, subject, "special methods are not probes", "remove it; a @tracer class holds only probes")
-    if not _C_IDENTIFIER.match(attr):
-        _fail(here, subject, "the probe name is not a C identifier", "rename it with ASCII letters, digits and '_'")
-    if code.co_flags & _CO_VARARGS:
-        _fail(here, subject, "*args is not allowed", "list each argument with its own annotation")
-    if code.co_flags & _CO_VARKEYWORDS:
-        _fail(here, subject, "**kwargs is not allowed", "list each argument with its own annotation")
-    if code.co_kwonlyargcount:
-        _fail(here, subject, "keyword-only arguments are not allowed", "remove the '*' marker")
-    if value.__defaults__:
-        _fail(here, subject, "arguments cannot have defaults", "remove the default values")
+        _fail_probe(cls, attr, code, "special methods are not probes", "remove it; a @tracer class holds only probes")
+    if not (attr.isascii() and attr.isidentifier()):
+        _fail_probe(cls, attr, code, "the probe name is not a C identifier",
+                    "rename it with ASCII letters, digits and '_'")
+    if code.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS) or code.co_kwonlyargcount or value.__defaults__:
+        _check_parameters(cls, attr, value)
     names = code.co_varnames[: code.co_argcount]
     if names and names[0] in ("self", "cls"):
-        _fail(here, subject, f"probes take no {names[0]!r}",
-              f"remove {names[0]!r}: list only the values the probe carries")
+        _fail_probe(cls, attr, code, f"probes take no {names[0]!r}",
+                    f"remove {names[0]!r}: list only the values the probe carries")
     if len(names) > MAX_ARGS:
-        _fail(here, subject, f"has {len(names)} arguments; USDT allows at most {MAX_ARGS}",
-              "pass fewer values, or split the probe in two")
+        _fail_probe(cls, attr, code, f"has {len(names)} arguments; USDT allows at most {MAX_ARGS}",
+                    "pass fewer values, or split the probe in two")
     if not _has_empty_body(code) and not _written_empty(code):
-        _fail(here, subject, "the body must be empty", "write only a docstring, '...' or 'pass'")
+        _fail_probe(cls, attr, code, "the body must be empty", "write only a docstring, '...' or 'pass'")
     annotations = value.__annotations__
     returned = annotations.get("return")
     if returned is not None and not _is_probe_call(returned, value):
-        _fail(here, subject, "a probe definition returns ProbeCall",
-              "write '-> ProbeCall' (from tracers import ProbeCall), or no return annotation")
+        _fail_probe(cls, attr, code, "a probe definition returns ProbeCall",
+                    "write '-> ProbeCall' (from tracers import ProbeCall), or no return annotation")
     args = []
+    slots = 0
     for arg in names:
-        if arg not in annotations:
-            _fail(here, subject, f"argument {arg!r} has no annotation", f"annotate it with {SUPPORTED}")
-        try:
-            arg_type = arg_type_of(_evaluate(annotations[arg], value))
-        except Exception as problem:
-            _fail(here, subject, f"argument {arg!r}: {problem}", f"annotate it with {SUPPORTED}")
-        args.append(ArgSpec(arg, arg_type))
-    slots = len(args) + sum(1 for a in args if a.type.kind == "bytes")
+        annotation = annotations.get(arg, _MISSING)
+        key = (arg, annotation, id(value.__globals__)) if isinstance(annotation, str) else None
+        found = known.get(key) if key is not None else None
+        if found is None:
+            found = _arg_spec(cls, attr, value, arg, annotation)
+            if key is not None:
+                known[key] = found
+        args.append(found)
+        slots += 2 if found.type.kind == "bytes" else 1
     if slots > MAX_ARGS:
-        _fail(here, subject, f"needs {slots} USDT arguments (each bytes value takes two: its address and "
-              f"its length); USDT allows at most {MAX_ARGS}", "pass fewer values, or split the probe in two")
+        _fail_probe(cls, attr, code, f"needs {slots} USDT arguments (each bytes value takes two: its address "
+                    f"and its length); USDT allows at most {MAX_ARGS}", "pass fewer values, or split the probe in two")
     return ProbeSpec(attr, tuple(args), code.co_filename, code.co_firstlineno)
+
+
+_MISSING = object()
+
+
+def _arg_spec(cls: type, attr: str, value: FunctionType, arg: str, annotation: Any) -> ArgSpec:
+    """One argument's description, from its annotation."""
+    if annotation is _MISSING:
+        _fail_probe(cls, attr, value.__code__, f"argument {arg!r} has no annotation", f"annotate it with {SUPPORTED}")
+    try:
+        arg_type = arg_type_of(_evaluate(annotation, value))
+    except Exception as problem:
+        _fail_probe(cls, attr, value.__code__, f"argument {arg!r}: {problem}", f"annotate it with {SUPPORTED}")
+    return ArgSpec(arg, arg_type)
+
+
+def _check_parameters(cls: type, attr: str, value: FunctionType) -> None:
+    """Refuse ``*args``, ``**kwargs``, keyword-only arguments and defaults."""
+    code = value.__code__
+    if code.co_flags & _CO_VARARGS:
+        _fail_probe(cls, attr, code, "*args is not allowed", "list each argument with its own annotation")
+    if code.co_flags & _CO_VARKEYWORDS:
+        _fail_probe(cls, attr, code, "**kwargs is not allowed", "list each argument with its own annotation")
+    if code.co_kwonlyargcount:
+        _fail_probe(cls, attr, code, "keyword-only arguments are not allowed", "remove the '*' marker")
+    if value.__defaults__:
+        _fail_probe(cls, attr, code, "arguments cannot have defaults", "remove the default values")
+
+
+def _fail_probe(cls: type, attr: str, code: CodeType, problem: str, fix: str) -> NoReturn:
+    _fail(f"{code.co_filename}:{code.co_firstlineno}", f"probe {cls.__qualname__}.{attr}", problem, fix)
 
 
 def _is_probe_call(annotation: Any, function: FunctionType) -> bool:
@@ -273,7 +418,8 @@ def _as_declared(value: Any) -> Any:
     """The function as declared, under the wrappers other tools put around it
     (beartype's, anything made with ``functools.wraps``)."""
     for _ in range(100):
-        wrapped = getattr(value, "__wrapped__", None) if isinstance(value, FunctionType) else None
+        # A function's __wrapped__ lives in its __dict__ (functools.wraps puts it there).
+        wrapped = vars(value).get("__wrapped__") if isinstance(value, FunctionType) else None
         if not isinstance(wrapped, FunctionType):
             break
         value = wrapped
@@ -353,7 +499,7 @@ class _Declared(NamedTuple):
 
 
 _declared: dict[str, _Declared] = {}
-_declared_lock = threading.RLock()  # RLock: a finalizer run by gc.collect() below may declare one
+_declared_lock = RLock()  # RLock: a finalizer run by gc.collect() below may declare one
 
 
 def _claim_provider_name(name: str, cls: type, where: str) -> None:
@@ -379,3 +525,7 @@ def _claim_provider_name(name: str, cls: type, where: str) -> None:
 
 def _fail(where: str, subject: str, problem: str, fix: str) -> NoReturn:
     raise ProbeDefinitionError(f"{where}: {subject}: {problem}; {fix}")
+
+
+# Last: _fire imports ProbeCall and IDLE_CALL from this module, whichever of the two is imported first.
+from . import _fire  # noqa: E402

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import os
 import sys
-import warnings
-from types import FrameType
-from typing import Dict, Optional
 
 from . import _config
 from ._errors import ProbeArgumentError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from types import FrameType
+    from typing import Dict, Optional
 
 _reported: Dict[str, object] = {}
 
@@ -52,6 +54,8 @@ def _first(key: str) -> bool:
 def warn(message: str) -> None:
     """Warn at the first caller outside tracers (the user's line); never raises."""
     try:
+        import warnings  # not at start-up: most processes never warn
+
         level, frame = _user_stacklevel()
         try:
             warnings.warn(message, RuntimeWarning, stacklevel=level)

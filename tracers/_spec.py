@@ -1,9 +1,12 @@
 """Plain descriptions of providers and probes, shared by backends and the CLI."""
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
-
+from ._record import NamedTuple
 from ._types import ArgType
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 
 class ArgSpec(NamedTuple):

@@ -6,17 +6,14 @@ value at fire time.
 """
 from __future__ import annotations
 
-import operator
 import sys
-import typing
-from typing import Annotated, Any, Callable, NamedTuple, Union
+from _operator import index as _index  # operator.index, without importing operator
 
-if sys.version_info >= (3, 10):
-    import types
+from ._record import NamedTuple
 
-    _UNION_TYPES: tuple[Any, ...] = (Union, types.UnionType)
-else:
-    _UNION_TYPES = (Union,)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from typing import Annotated, Any, Callable
 
 
 class IntWidth(NamedTuple):
@@ -26,26 +23,42 @@ class IntWidth(NamedTuple):
     signed: bool
 
 
-I8 = Annotated[int, IntWidth(8, True)]
-I16 = Annotated[int, IntWidth(16, True)]
-I32 = Annotated[int, IntWidth(32, True)]
-I64 = Annotated[int, IntWidth(64, True)]
-U8 = Annotated[int, IntWidth(8, False)]
-U16 = Annotated[int, IntWidth(16, False)]
-U32 = Annotated[int, IntWidth(32, False)]
-U64 = Annotated[int, IntWidth(64, False)]
-
 _WIDTH_NAMES = {
     (8, True): "I8", (16, True): "I16", (32, True): "I32", (64, True): "I64",
     (8, False): "U8", (16, False): "U16", (32, False): "U32", (64, False): "U64",
 }
+
+if TYPE_CHECKING:
+    I8 = Annotated[int, IntWidth(8, True)]
+    I16 = Annotated[int, IntWidth(16, True)]
+    I32 = Annotated[int, IntWidth(32, True)]
+    I64 = Annotated[int, IntWidth(64, True)]
+    U8 = Annotated[int, IntWidth(8, False)]
+    U16 = Annotated[int, IntWidth(16, False)]
+    U32 = Annotated[int, IntWidth(32, False)]
+    U64 = Annotated[int, IntWidth(64, False)]
+else:
+    _WIDTHS = {name: IntWidth(*width) for width, name in _WIDTH_NAMES.items()}
+
+    def __getattr__(name):
+        """``I8`` ... ``U64``, made on first use: they are ``typing.Annotated`` aliases,
+        and ``typing`` is not imported by a process that never asks for them."""
+        width = _WIDTHS.get(name)
+        if width is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from typing import Annotated
+
+        value = globals()[name] = Annotated[int, width]
+        return value
+
 
 SUPPORTED = (
     "int, bool, str, bytes, tracers.I8/I16/I32/I64, tracers.U8/U16/U32/U64, "
     "or Optional[...] of one of these"
 )
 
-Converter = Callable[[Any], Any]
+if TYPE_CHECKING:
+    Converter = Callable[[Any], Any]
 
 
 class ArgType(NamedTuple):
@@ -107,7 +120,7 @@ def _int_converter(t: ArgType, strict: bool, prefix: str) -> Converter:
         if value.__class__ is int and low <= value <= high:
             return value
         try:
-            number = int(operator.index(value))  # int, bool, numpy integers (3.9 returns a bool as is)
+            number = int(_index(value))  # int, bool, numpy integers (3.9 returns a bool as is)
         except TypeError:
             raise t.wrong_kind(value, prefix) from None
         if low <= number <= high:
@@ -127,7 +140,7 @@ def _bool_converter(t: ArgType, strict: bool, prefix: str) -> Converter:
         if isinstance(value, int) or _is_numpy_bool(value):
             return bool(value)
         try:
-            return bool(operator.index(value))  # numpy integers
+            return bool(_index(value))  # numpy integers
         except TypeError:
             raise t.wrong_kind(value, prefix) from None
 
@@ -180,16 +193,23 @@ def arg_type_of(annotation: Any) -> ArgType:
 
     Raises :class:`TypeError` with a short reason when it is not supported.
     """
+    found = _PLAIN.get(annotation) if isinstance(annotation, type) else None
+    if found is not None:  # int, bool, str, bytes: no typing needed
+        return found
+    import types
+    import typing  # Optional[...], Annotated[...]: the module that declares them imported typing already
+
+    unions = (typing.Union, types.UnionType) if sys.version_info >= (3, 10) else (typing.Union,)
     optional = False
     origin = typing.get_origin(annotation)
-    if origin in _UNION_TYPES:
+    if origin in unions:
         members = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(members) != 1 or len(typing.get_args(annotation)) != 2:
             raise TypeError(f"unsupported union {_name_of(annotation)}; only Optional[X] is allowed")
         optional = True
         annotation = members[0]
         origin = typing.get_origin(annotation)
-    if origin is Annotated:
+    if origin is typing.Annotated:
         base, *extras = typing.get_args(annotation)
         widths = [e for e in extras if isinstance(e, IntWidth)]
         if base is int and len(widths) == 1:

@@ -7,14 +7,13 @@ arguments, since everything after its target belongs to the program.
 """
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
 import sys
-from typing import Optional, Sequence
 
-from .._errors import ConfigError
-from .._version import __version__
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    import argparse
+    from typing import Optional, Sequence
 
 #: command -> (its module in tracers.cli, one line of help)
 COMMANDS = {
@@ -58,6 +57,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _dispatch(args: list[str]) -> int:
+    from .._errors import ConfigError  # not for run, which starts the program as soon as it can
+
     parser = _parser(args[0] if args else None)
     options = parser.parse_args(args)
     if options.main is None:  # `run` after "--": it parses its own arguments, so it must come first
@@ -71,6 +72,11 @@ def _dispatch(args: list[str]) -> int:
 
 def _parser(command: Optional[str]) -> argparse.ArgumentParser:
     """The parser, with the arguments of ``command`` only (its module is the only one imported)."""
+    import argparse
+    import importlib
+
+    from .._version import __version__
+
     prog = _prog()
     parser = argparse.ArgumentParser(
         prog=prog, description="Typed probes that compile away when tracing is off.",

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional, Sequence
 
 from .. import _config
 from .._config import BACKENDS
 from .._errors import ConfigError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from typing import Optional, Sequence
 
 USAGE = ("usage: python -m tracers run [--backend NAME | --off] [--strict] (SCRIPT | -m MODULE) [ARGS...]\n"
          f"  --backend NAME  trace with NAME: auto, {', '.join(BACKENDS)} (default: the TRACERS setting)\n"

@@ -11,25 +11,32 @@ or run the program with ``python -m tracers run``, or set
 installs with tracers then calls :func:`startup` as Python starts (``run``
 sets it, so that its child processes get the hook too).
 """
-from __future__ import annotations
-
 import os
 import sys
-import threading
-from importlib.machinery import PathFinder
-from types import ModuleType, TracebackType
-from typing import Iterable, Optional, Sequence
+from _thread import allocate_lock
 
-from .. import _config, _fire
-from ._finder import TracersFinder, TracersLoader, patch_after_import, patch_imported
+# importlib's own modules, without importing the importlib package at start-up.
+import _frozen_importlib_external as _bootstrap_external
+from _frozen_importlib_external import PathFinder
+
+from ._finder import TracersFinder, TracersLoader, might_have_probe_sites, patch_after_import, patch_imported
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from types import ModuleType, TracebackType
+    from typing import Iterable, Optional, Sequence
 
 __all__ = ["install", "uninstall", "installed", "startup", "TracersFinder", "TracersLoader", "ENV_HOOK"]
+
+# The standard import system's own function, bound now, before another tool can swap it
+# for its own variant while it loads a module; _cache (imported later) uses it.
+_standard_cache_from_source = _bootstrap_external.cache_from_source
 
 #: Set (to 1) to install the hook as Python starts, in this process and its children.
 ENV_HOOK = "TRACERS_IMPORTHOOK"
 
-_lock = threading.Lock()
-_installed_finder: Optional[TracersFinder] = None
+_lock = allocate_lock()
+_installed_finder: "Optional[TracersFinder]" = None
 
 
 class Installation:
@@ -39,15 +46,15 @@ class Installation:
     def __init__(self, owner: bool) -> None:
         self.owner = owner
 
-    def __enter__(self) -> Installation:
+    def __enter__(self) -> "Installation":
         return self
 
-    def __exit__(self, kind: Optional[type], value: Optional[BaseException], tb: Optional[TracebackType]) -> None:
+    def __exit__(self, kind: "Optional[type]", value: "Optional[BaseException]", tb: "Optional[TracebackType]") -> None:
         if self.owner:
             uninstall()
 
 
-def install(packages: Optional[Iterable[str]] = None) -> Installation:
+def install(packages: "Optional[Iterable[str]]" = None) -> "Installation":
     """Put the rewriting finder on ``sys.meta_path`` (idempotent).
 
     ``packages`` limits rewriting to those packages and their submodules: a
@@ -62,7 +69,10 @@ def install(packages: Optional[Iterable[str]] = None) -> Installation:
     global _installed_finder
     if isinstance(packages, str):
         raise TypeError(f"install(packages=...) takes a list of package names, e.g. packages=[{packages!r}]")
-    _config.current()  # a bad TRACERS value is reported now, in one line, not at the first probe
+    if "TRACERS" in os.environ or "TRACERS_STRICT" in os.environ:
+        from .. import _config  # not at every start-up: with neither variable set there is nothing to report
+
+        _config.current()  # a bad value is reported now, in one line, not at the first probe
     scope = None if packages is None else tuple(packages)
     with _lock:
         if _installed_finder is not None and _installed_finder in sys.meta_path:
@@ -73,8 +83,9 @@ def install(packages: Optional[Iterable[str]] = None) -> Installation:
             owner = True
             _installed_finder = TracersFinder(scope)
             sys.meta_path.insert(_path_finder_index(), _installed_finder)
+        finder = _installed_finder
     patch_imported()
-    _warn_about_earlier_imports(scope)
+    _warn_about_earlier_imports(scope, finder)
     return Installation(owner)
 
 
@@ -91,7 +102,7 @@ def startup() -> None:
     patch_after_import("multiprocessing.spawn", _rewrite_children_main)
 
 
-def _rewrite_children_main(spawn: ModuleType) -> None:
+def _rewrite_children_main(spawn: "ModuleType") -> None:
     from ._runner import rewrite_main_of_children
     rewrite_main_of_children(spawn)
 
@@ -117,10 +128,13 @@ def _path_finder_index() -> int:
     return len(sys.meta_path)
 
 
-def _warn_about_earlier_imports(packages: Optional[Sequence[str]]) -> None:
-    """Name each module with probe sites imported before the hook (in ``packages``: their submodules)."""
+def _warn_about_earlier_imports(packages: "Optional[Sequence[str]]", finder: "TracersFinder") -> None:
+    """Name each module with probe sites imported before the hook (in ``packages``: their submodules).
+
+    Modules the hook would not rewrite anyway (compiled into Python, or in the
+    standard library) are skipped: every start-up looks at those.
+    """
     import tracers
-    from .. import _report
 
     main = sys.modules.get("__main__")
     for name, module in list(sys.modules.items()):
@@ -131,7 +145,11 @@ def _warn_about_earlier_imports(packages: Optional[Sequence[str]]) -> None:
         # still running: 'python -m tracers run' is the way to rewrite it.
         if module is main or name in ("__main__", "__mp_main__") or name == "tracers" or name.startswith("tracers."):
             continue
+        if name in sys.builtin_module_names or finder.in_standard_library(getattr(module, "__file__", None)):
+            continue
         if _fires_probes(module, tracers) and not isinstance(getattr(module, "__loader__", None), TracersLoader):
+            from .. import _fire, _report
+
             _fire.note_warned(name)
             _report.warn(
                 f"tracers: module {name!r} was imported before tracers.importhook.install(); "
@@ -140,7 +158,7 @@ def _warn_about_earlier_imports(packages: Optional[Sequence[str]]) -> None:
             )
 
 
-def _fires_probes(module: ModuleType, tracers: ModuleType) -> bool:
+def _fires_probes(module: "ModuleType", tracers: "ModuleType") -> bool:
     """Whether ``module`` has probe sites (that now run through the fallback).
 
     Only modules that bind ``tracers`` or ``tracers.probe`` can have one; their
@@ -151,24 +169,26 @@ def _fires_probes(module: ModuleType, tracers: ModuleType) -> bool:
     namespace = getattr(module, "__dict__", None)
     if not isinstance(namespace, dict):
         return False
-    if not any(value is tracers.probe or value is tracers for value in list(namespace.values())):
+    fire = sys.modules.get("tracers._fire")  # not imported yet: nothing can have bound probe
+    bound = {id(tracers)} if fire is None else {id(tracers), id(fire.probe)}
+    if bound.isdisjoint(map(id, list(namespace.values()))):  # identity, tested in C: every start-up does this
         return False
     source = _source_of(module)
     if source is None:
         return True
+    if not might_have_probe_sites(source):
+        return False
     import ast  # parsing is needed only here, not at every start-up
 
-    from ._transform import rewrite, uses_probe
+    from ._transform import rewrite
 
-    if not uses_probe(source):
-        return False
     try:
         return rewrite(ast.parse(source), enabled=False).sites > 0
     except (SyntaxError, ValueError, RecursionError):
         return True
 
 
-def _source_of(module: ModuleType) -> Optional[bytes]:
+def _source_of(module: "ModuleType") -> "Optional[bytes]":
     path = getattr(module, "__file__", None)
     if not isinstance(path, str) or not path.endswith(".py"):
         return None

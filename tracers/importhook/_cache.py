@@ -14,15 +14,20 @@ import io
 import marshal
 import os
 import sys
-from types import CodeType
-from typing import Optional
 
-# The standard import system's own functions, bound now: other tools swap the
-# module attribute for their own variants while they load a module.
 from _frozen_importlib_external import MAGIC_NUMBER as _MAGIC
-from _frozen_importlib_external import cache_from_source as _cache_from_source
 
 from .._version import __version__
+
+# The standard import system's own function, bound by the package as the hook is
+# installed: this module is imported when the first module is loaded, and other
+# tools swap the attribute for their own variants while they load a module.
+from . import _standard_cache_from_source as _cache_from_source
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from types import CodeType
+    from typing import Optional
 
 _HEADER = 16  # magic, flags, source mtime, source size
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)

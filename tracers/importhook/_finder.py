@@ -14,22 +14,24 @@ from elsewhere and are reached all the same:
 - modules of finders that sit before this one (typeguard's import hook): the
   finder's class is adopted once its module is imported (``_AFTER_IMPORT``).
 """
-from __future__ import annotations
-
 import marshal
 import os
-import site
+import site  # imported at start-up already, unless python -S
 import sys
-import sysconfig
-from importlib.machinery import ModuleSpec, PathFinder, SourceFileLoader
-from types import CodeType, ModuleType
-from typing import Callable, Dict, Iterable, Optional, Sequence
 
 # The standard loader's way of renaming cached code to where its source is now.
 from _imp import _fix_co_filename  # type: ignore[attr-defined]  # not in typeshed
 
-from .. import _config
-from . import _cache
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec, PathFinder, SourceFileLoader
+    from types import CodeType, ModuleType
+    from typing import Callable, Dict, Iterable, Optional, Sequence
+else:
+    # importlib.machinery's classes, without importing the importlib package at start-up.
+    from _frozen_importlib_external import PathFinder, SourceFileLoader
+
+    CodeType = type((lambda: None).__code__)  # types.CodeType, without importing types
 
 _PROBE_BYTES = b"probe"
 _PROBE_NAME = "probe"  # every probe site loads it: ``probe`` (global) or ``<module>.probe``
@@ -42,7 +44,10 @@ class TracersLoader(SourceFileLoader):
     it, standard pyc included; only modules with probe sites get a tagged pyc.
     """
 
-    def get_code(self, fullname: str) -> Optional[CodeType]:
+    def get_code(self, fullname: str) -> "Optional[CodeType]":
+        from .. import _config  # when the first module is loaded, not when the hook is installed
+        from . import _cache
+
         path = self.get_filename(fullname)
         try:
             stat = os.stat(path)
@@ -64,12 +69,11 @@ class TracersLoader(SourceFileLoader):
         if standard is not None and not _names_probe(standard):
             return standard  # 'probe' appeared only as text, not as a name
         source = self.get_data(path)
+        if not might_have_probe_sites(source):
+            return super().get_code(fullname)
         # Parsing and rewriting are loaded only when something must be compiled.
         from ._compile import compile_counting_sites
-        from ._transform import uses_probe
 
-        if not uses_probe(source):
-            return super().get_code(fullname)
         code, sites = compile_counting_sites(source, path, enabled)
         if not sites and not _names_probe(code):
             # No probe site, and the fast path will know it from the standard pyc.
@@ -78,7 +82,42 @@ class TracersLoader(SourceFileLoader):
         return code
 
 
-def _loads(data: Optional[bytes], path: str) -> Optional[CodeType]:
+def compile_main(source: bytes, path: str) -> "CodeType":
+    """The code of a script run as ``__main__``, its probe sites rewritten.
+
+    Python compiles ``__main__`` at every run, so its errors and warnings
+    come out each time; so they do here.  The rewritten code is cached like
+    a module's (a tagged pyc beside the script), so that a program started
+    again does not load the parser.
+    """
+    from .. import _config
+    from . import _cache
+
+    enabled = _config.current().enabled
+    try:
+        stat = os.stat(path)
+    except OSError:
+        stat = None
+    tagged_path = _cache.tagged_path(path, enabled) if stat is not None else None
+    cached = _loads(_cache.read(tagged_path, stat), path) if stat is not None else None
+    if cached is not None:
+        compile(source, path, "exec", dont_inherit=True)  # for its errors and warnings, as python SCRIPT gives
+        return cached
+    from ._compile import compile_counting_sites
+
+    code, sites = compile_counting_sites(source, path, enabled)
+    if sites and stat is not None:
+        _cache.write(tagged_path, code, stat)
+    return code
+
+
+def might_have_probe_sites(source: bytes) -> bool:
+    """``_transform.uses_probe``: whether ``source`` may hold a probe site, told
+    without importing the parser (which every start-up would pay for)."""
+    return b"tracers" in source and _PROBE_BYTES in source
+
+
+def _loads(data: "Optional[bytes]", path: str) -> "Optional[CodeType]":
     """Unmarshal cached code; a damaged cache file counts as missing.
 
     Code read from a cache names the source by the path it was compiled
@@ -97,7 +136,7 @@ def _loads(data: Optional[bytes], path: str) -> Optional[CodeType]:
     return code
 
 
-def _names_probe(code: CodeType) -> bool:
+def _names_probe(code: "CodeType") -> bool:
     """Whether ``code`` or any code nested in it uses the name ``probe``."""
     if _PROBE_NAME in code.co_names:
         return True
@@ -108,16 +147,16 @@ class _PatchingLoader(SourceFileLoader):
     """The standard loader, followed by a patch that lets tracers reach the
     modules that the loaded module's own machinery loads."""
 
-    def __init__(self, fullname: str, path: str, patch: Callable[[ModuleType], None]) -> None:
+    def __init__(self, fullname: str, path: str, patch: "Callable[[ModuleType], None]") -> None:
         super().__init__(fullname, path)
         self._patch = patch
 
-    def exec_module(self, module: ModuleType) -> None:
+    def exec_module(self, module: "ModuleType") -> None:
         super().exec_module(module)
         _apply(self._patch, module)
 
 
-def _apply(patch: Callable[[ModuleType], None], module: ModuleType) -> None:
+def _apply(patch: "Callable[[ModuleType], None]", module: "ModuleType") -> None:
     try:
         patch(module)
     except Exception as problem:  # an unknown version of that tool: its modules go unrewritten
@@ -125,16 +164,16 @@ def _apply(patch: Callable[[ModuleType], None], module: ModuleType) -> None:
         _report.warn(f"tracers: modules loaded through {module.__name__} will not be rewritten: {problem!r}")
 
 
-def _adopt_typeguard(module: ModuleType) -> None:
+def _adopt_typeguard(module: "ModuleType") -> None:
     from ._compose import adopt_finder_class
     adopt_finder_class(getattr(module, "TypeguardFinder"))
 
 
 # Modules whose loaders or finders, once imported, must be taught about tracers.
-_AFTER_IMPORT: Dict[str, Callable[[ModuleType], None]] = {"typeguard._importhook": _adopt_typeguard}
+_AFTER_IMPORT: "Dict[str, Callable[[ModuleType], None]]" = {"typeguard._importhook": _adopt_typeguard}
 
 
-def patch_after_import(name: str, patch: Callable[[ModuleType], None]) -> None:
+def patch_after_import(name: str, patch: "Callable[[ModuleType], None]") -> None:
     """Run ``patch`` on module ``name`` once it is imported (now, if it already is)."""
     _AFTER_IMPORT[name] = patch
     module = sys.modules.get(name)
@@ -158,14 +197,14 @@ class TracersFinder:
     the standard library.
     """
 
-    def __init__(self, packages: Optional[Iterable[str]] = None) -> None:
+    def __init__(self, packages: "Optional[Iterable[str]]" = None) -> None:
         self.packages: Optional[frozenset[str]] = None if packages is None else frozenset(packages)
         self._stdlib: tuple[str, ...] = ()
         self._sites: tuple[str, ...] = ()
         if self.packages is None:
             self._find_stdlib()
 
-    def include(self, packages: Optional[Iterable[str]]) -> bool:
+    def include(self, packages: "Optional[Iterable[str]]") -> bool:
         """Widen the scope to more packages, or to every module (``None``); True if it grew."""
         if self.packages is None:
             return False
@@ -179,8 +218,8 @@ class TracersFinder:
         return grew
 
     def find_spec(
-        self, fullname: str, path: Optional[Sequence[str]] = None, target: Optional[ModuleType] = None
-    ) -> Optional[ModuleSpec]:
+        self, fullname: str, path: "Optional[Sequence[str]]" = None, target: "Optional[ModuleType]" = None
+    ) -> "Optional[ModuleSpec]":
         packages = self.packages
         if packages is not None and not _in_packages(fullname, packages):
             return None  # out of scope: the standard finders that follow handle it
@@ -200,7 +239,7 @@ class TracersFinder:
             return spec
         return self.adopt(fullname, spec)
 
-    def adopt(self, fullname: str, spec: ModuleSpec) -> ModuleSpec:
+    def adopt(self, fullname: str, spec: "ModuleSpec") -> "ModuleSpec":
         """Rewrite ``spec``'s module in the way its loader allows (another finder found it)."""
         loader = spec.loader
         if type(loader) is SourceFileLoader:
@@ -216,20 +255,23 @@ class TracersFinder:
         """PathFinder, still on sys.meta_path, clears its own caches."""
 
     def _find_stdlib(self) -> None:
-        paths = sysconfig.get_paths()
-        self._stdlib = _directories(paths[k] for k in ("stdlib", "platstdlib"))
-        self._sites = _directories(_site_dirs())
+        stdlib, sites = _standard_paths()
+        self._stdlib = _directories(stdlib)
+        self._sites = _directories(sites)
 
-    def _wanted(self, fullname: str, origin: Optional[str]) -> bool:
+    def _wanted(self, fullname: str, origin: "Optional[str]") -> bool:
         if origin is None or fullname == "tracers" or fullname.startswith("tracers."):
             return False
         if self.packages is not None:
             return True  # named by its own package
-        in_stdlib = origin.startswith(self._stdlib) and not origin.startswith(self._sites)
-        return not in_stdlib
+        return not self.in_standard_library(origin)
+
+    def in_standard_library(self, path: object) -> bool:
+        """Whether ``path`` is a file of the standard library, which a global hook leaves alone."""
+        return isinstance(path, str) and path.startswith(self._stdlib) and not path.startswith(self._sites)
 
 
-def _in_packages(fullname: str, packages: frozenset[str]) -> bool:
+def _in_packages(fullname: str, packages: "frozenset[str]") -> bool:
     """Whether module ``fullname`` is one of ``packages`` or inside one of them."""
     end = fullname.find(".")
     while end != -1:
@@ -240,8 +282,8 @@ def _in_packages(fullname: str, packages: frozenset[str]) -> bool:
 
 
 def _from_later_finders(
-    fullname: str, path: Optional[Sequence[str]], target: Optional[ModuleType]
-) -> Optional[ModuleSpec]:
+    fullname: str, path: "Optional[Sequence[str]]", target: "Optional[ModuleType]"
+) -> "Optional[ModuleSpec]":
     """The spec that the finders after ``PathFinder`` give, in their order, as
     the import system would ask them next."""
     finders = list(sys.meta_path)
@@ -258,19 +300,36 @@ def _from_later_finders(
     return None
 
 
-def _directories(paths: Iterable[str]) -> tuple[str, ...]:
+def _directories(paths: "Iterable[str]") -> "tuple[str, ...]":
     """Prefixes that match files inside ``paths``, as given and with links resolved."""
     found = set()
-    for path in paths:
+    for path in set(paths):
         found.add(os.path.join(path, ""))
         found.add(os.path.join(os.path.realpath(path), ""))
     return tuple(sorted(found))
 
 
-def _site_dirs() -> list[str]:
-    paths = sysconfig.get_paths()
-    found = [paths["purelib"], paths["platlib"]]
+def _standard_paths() -> "tuple[list[str], list[str]]":
+    """The standard library's directories, and the site directories (which may lie inside them).
+
+    On POSIX, what ``sysconfig.get_paths()`` gives for ``stdlib``, ``platstdlib``,
+    ``purelib`` and ``platlib``, computed as its default scheme does, plus the
+    directory of ``os`` itself and ``site.getsitepackages()`` (a distribution's
+    own site directories): importing ``sysconfig`` and its configuration data
+    would cost every start-up more than the rest of the hook.
+    """
     getsitepackages = getattr(site, "getsitepackages", None)  # missing in old virtualenvs
-    if getsitepackages is not None:
-        found += getsitepackages()
-    return found
+    distribution_sites = list(getsitepackages()) if getsitepackages is not None else []
+    if os.name != "posix":
+        import sysconfig
+
+        paths = sysconfig.get_paths()
+        return [paths["stdlib"], paths["platstdlib"]], [paths["purelib"], paths["platlib"]] + distribution_sites
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}{'t' if 't' in sys.abiflags else ''}"
+    stdlib = [os.path.join(sys.base_prefix, sys.platlibdir, version),
+              os.path.join(sys.exec_prefix, sys.platlibdir, version)]
+    if getattr(os, "__file__", None):
+        stdlib.append(os.path.dirname(os.__file__))
+    sites = [os.path.join(sys.prefix, "lib", version, "site-packages"),
+             os.path.join(sys.exec_prefix, sys.platlibdir, version, "site-packages")]
+    return stdlib, sites + distribution_sites

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import builtins
 import os
-import runpy
 import sys
-import types
-from types import ModuleType, TracebackType
-from typing import Any, Dict, NoReturn, Optional, Sequence
 
-from .. import _config
-from ._compile import compile_rewritten
-from ._finder import TracersLoader
+from ._finder import TracersLoader, compile_main
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from types import ModuleType, TracebackType
+    from typing import Any, Dict, NoReturn, Optional, Sequence
+else:
+    ModuleType = type(sys)  # types.ModuleType, without importing types
 
 
 def run_script(path: str, args: Sequence[str]) -> None:
@@ -30,8 +31,8 @@ def run_script(path: str, args: Sequence[str]) -> None:
     filename = os.path.abspath(path)
     with open(filename, "rb") as file:
         source = file.read()
-    code = compile_rewritten(source, filename, _config.current().enabled)
-    main = types.ModuleType("__main__")
+    code = compile_main(source, filename)
+    main = ModuleType("__main__")
     main.__dict__.update(__file__=filename, __cached__=None, __loader__=TracersLoader("__main__", filename),
                          __spec__=None, __builtins__=builtins)
     sys.argv[:] = [path, *args]
@@ -43,6 +44,8 @@ def run_script(path: str, args: Sequence[str]) -> None:
 
 def run_module(name: str, args: Sequence[str]) -> None:
     """Execute module ``name`` as ``__main__``, like ``python -m name``."""
+    import runpy
+
     sys.argv[:] = [name, *args]  # runpy puts the module's file in argv[0]
     runpy.run_module(name, run_name="__main__", alter_sys=True)
 
@@ -77,9 +80,9 @@ def run_path(path: str, init_globals: Optional[Dict[str, Any]] = None,
     """``runpy.run_path`` for a ``.py`` file, with its probe sites rewritten."""
     with open(path, "rb") as file:
         source = file.read()
-    code = compile_rewritten(source, path, _config.current().enabled)
+    code = compile_main(source, path)
     name = run_name if run_name is not None else "<run_path>"
-    module = types.ModuleType(name)
+    module = ModuleType(name)
     namespace = module.__dict__
     namespace.update(init_globals or {})
     namespace.update(__name__=name, __file__=path, __cached__=None, __doc__=None, __loader__=None,

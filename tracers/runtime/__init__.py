@@ -5,17 +5,20 @@ never loads one and a process with tracing on loads only the one it uses.
 """
 from __future__ import annotations
 
-import importlib
 import os
 import sys
-import threading
-from typing import Mapping, Optional
+from _thread import RLock
 
 from .. import _report
-from .._config import Mode
 from .._errors import BackendError
-from .._spec import ProviderSpec
-from ._backend import Backend, ProbeBinding
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from typing import Mapping, Optional
+
+    from .._config import Mode
+    from .._spec import ProbeBinding, ProviderSpec
+    from ._backend import Backend
 
 _MODULES = {
     "noop": "tracers.runtime.noop",
@@ -28,13 +31,13 @@ USDT_MACHINES = ("x86_64", "aarch64")
 
 _backends: dict[str, Backend] = {}
 _failed: set[str] = set()
-_lock = threading.RLock()
+_lock = RLock()
 
 
 def _new_lock_in_child() -> None:
     """A fork() child gets a fresh lock: another thread may have held this one at the fork."""
     global _lock
-    _lock = threading.RLock()
+    _lock = RLock()
 
 
 os.register_at_fork(after_in_child=_new_lock_in_child)
@@ -88,7 +91,7 @@ def backend(name: str) -> Backend:
     with _lock:
         found = _backends.get(name)
         if found is None:
-            module = importlib.import_module(_MODULES[name])
+            module = __import__(_MODULES[name], fromlist=["create"])
             found = _backends[name] = module.create()
         return found
 

@@ -1,9 +1,11 @@
 """Argument checking shared by backends that work on normalised Python values."""
 from __future__ import annotations
 
-from typing import Any, Callable
-
 from .._spec import ProbeSpec
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 
 def normaliser(probe: ProbeSpec, strict: bool) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:

@@ -1,10 +1,11 @@
 """The backend that never fires: the fallback on unsupported platforms."""
 from __future__ import annotations
 
-from typing import Any
+from .._spec import ProbeBinding, ProviderSpec
 
-from .._spec import ProviderSpec
-from ._backend import ProbeBinding
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _ignore(*args: Any) -> None:

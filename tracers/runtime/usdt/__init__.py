@@ -5,7 +5,9 @@ provider; the pure parts (``_elf``, ``_describe``) are usable without it.
 """
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def create() -> Any:

@@ -6,31 +6,28 @@ very next call, with no thread and no polling.
 """
 from __future__ import annotations
 
-import ctypes
-import gc
 import os
-import threading
-from contextlib import contextmanager
-from functools import partial
-from typing import Any, Iterator, Optional
 
 from ... import _report
 from ..._errors import BackendError
-from ..._spec import ProviderSpec
-from .._backend import ProbeBinding
-from . import _store
+from . import _native, _store
 from ._describe import describe, identity, probe_def
 from ._elf import BASE_SYMBOL, SharedObject, build_shared_object, host_machine
-from ._fire import make_fire, stub_prototype
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from typing import Any, Optional
+
+    from ..._spec import ProbeBinding, ProviderSpec
 
 
 class LoadedProvider:
     """A provider's object file, kept loaded for the life of the process."""
 
-    def __init__(self, spec: ProviderSpec, path: str, library: ctypes.CDLL) -> None:
+    def __init__(self, spec: ProviderSpec, path: str, handle: int) -> None:
         self.spec = spec
         self.path = path
-        self.library = library
+        self.handle = handle  # dlopen's handle, never closed
 
 
 class UsdtBackend:
@@ -59,41 +56,102 @@ class UsdtBackend:
                                      build_id, description)
         store = _store.object_store()
         held = store.obtain(name, shared.data)
-        library, base, mapped = _load(held.path, shared)
+        handle, base, mapped = _load(held.path, shared, (held.device, held.inode))
         if mapped != (held.device, held.inode):  # replaced by another process between check and load
             held = store.adopt(name, shared.data, *mapped)
         store.sweep_once()
-        self.loaded.append(LoadedProvider(provider, held.path, library))
-        with _collector_paused():  # thousands of new objects, none of them garbage
-            bindings = {}
-            for probe, stub_at, semaphore_at in zip(provider.probes, shared.stubs, shared.semaphores):
-                stub = stub_prototype(probe)(base + stub_at)
-                gate = ctypes.c_uint16.from_address(base + semaphore_at)
-                report = partial(_report.fire_failed, f"{provider.name}:{probe.name}")
-                bindings[probe.name] = ProbeBinding(gate, make_fire(probe, stub, strict, report), reports_errors=True)
-        return bindings
+        self.loaded.append(LoadedProvider(provider, held.path, handle))
+        return _Bindings(provider, shared, base, strict)
 
 
-def _load(path: str, shared: SharedObject) -> tuple[ctypes.CDLL, int, tuple[int, int]]:
-    """dlopen the verified file: the library, its load base, and the (device, inode) mapped.
+class _Bindings(dict):  # type: ignore[type-arg]  # of str -> ProbeBinding
+    """Each probe's gate and fire function, made when the probe is first looked up.
+
+    A provider of ten thousand probes is loaded at once (one object, one
+    ``dlopen``), but a process uses few of them: the ctypes objects and the
+    generated function of each probe are made on demand.  The provider's
+    class looks each probe up under its own lock.
+    """
+
+    def __init__(self, provider: ProviderSpec, shared: SharedObject, base: int, strict: bool) -> None:
+        super().__init__()
+        self._provider = provider
+        self._shared = shared
+        self._base = base
+        self._strict = strict
+        self._index = {probe.name: index for index, probe in enumerate(provider.probes)}
+
+    def __missing__(self, name: str) -> ProbeBinding:
+        from ..._spec import ProbeBinding
+        from ._fire import make_fire, stub_prototype
+
+        index = self._index[name]
+        probe = self._provider.probes[index]
+        stub = stub_prototype(probe)(self._base + self._shared.stubs[index])
+        gate = _native.c_ushort.from_address(self._base + self._shared.semaphores[index])
+        label = f"{self._provider.name}:{probe.name}"
+
+        def report(problem: BaseException) -> None:
+            _report.fire_failed(label, problem)
+
+        binding = self[name] = ProbeBinding(gate, make_fire(probe, stub, self._strict, report), True)
+        return binding
+
+
+def _load(path: str, shared: SharedObject, expected: tuple[int, int]) -> tuple[int, int, tuple[int, int]]:
+    """dlopen the verified file: its handle, its load base, and the (device, inode) mapped.
 
     No other user can rename anything on the file's path (the runtime
     directory's check), so the path still names a file of this user; the
-    caller checks that the mapping is the very file it verified and holds.
+    caller checks that the mapping is the very file it verified and holds
+    (``expected``).
     """
     try:
-        library = ctypes.CDLL(path, mode=ctypes.RTLD_LOCAL)
-        base_symbol = ctypes.addressof(ctypes.c_char.in_dll(library, BASE_SYMBOL))
+        handle = _native.load(path)
+        base_symbol = _native.symbol(handle, BASE_SYMBOL)
     except (OSError, ValueError, AttributeError) as problem:
         raise BackendError(f"cannot load the probe object {path}: {problem}") from problem
-    mapped = _mapping_of(base_symbol)
+    base = base_symbol - shared.base_symbol
+    mapped = _mapped_file(base, base_symbol, shared.base_symbol + 1)
+    if mapped != expected:  # or unknown: the mapping as /proc/self/maps describes it decides
+        mapped = _mapping_in_maps(base_symbol)
     if mapped is None:
         raise BackendError(f"cannot find the mapping of {path} in /proc/self/maps")
-    return library, base_symbol - shared.base_symbol, mapped
+    return handle, base, mapped
 
 
-def _mapping_of(address: int) -> Optional[tuple[int, int]]:
-    """(device, inode) of the file mapped at ``address`` in this process."""
+def _mapped_file(start: int, address: int, code_size: int) -> Optional[tuple[int, int]]:
+    """(device, inode) of the file mapped at ``address``, in the object's first mapping, or None.
+
+    ``/proc/self/map_files`` names each file mapping by its range and leads to
+    the mapped file itself: following the entry of the object's code, which
+    ``dlopen`` maps from the load base over ``code_size`` bytes rounded to
+    whole pages, costs a fraction of reading ``/proc/self/maps`` (which the
+    kernel formats line by line for every mapping of the process).  Where
+    that entry is not named so, the directory is searched for the range that
+    starts at the load base.
+    """
+    directory = "/proc/self/map_files"
+    try:
+        end = start + -(-code_size // _PAGE_SIZE) * _PAGE_SIZE
+        try:
+            info = os.stat(f"{directory}/{start:x}-{end:x}")
+        except FileNotFoundError:
+            prefix = f"{start:x}-"
+            name = next((n for n in os.listdir(directory) if n.startswith(prefix)), None)
+            if name is None or address >= int(name[len(prefix):], 16):
+                return None
+            info = os.stat(f"{directory}/{name}")
+    except (OSError, ValueError):  # an old kernel, a restricted /proc
+        return None
+    return info.st_dev, info.st_ino
+
+
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _mapping_in_maps(address: int) -> Optional[tuple[int, int]]:
+    """(device, inode) of the file mapped at ``address``, from ``/proc/self/maps``."""
     with open("/proc/self/maps", "rb") as maps:
         for line in maps:
             low, _, rest = line.partition(b"-")
@@ -103,40 +161,6 @@ def _mapping_of(address: int) -> Optional[tuple[int, int]]:
                 major, minor = fields[2].split(b":")
                 return os.makedev(int(major, 16), int(minor, 16)), int(fields[3])
     return None
-
-
-_pauses = 0  # threads inside _collector_paused
-_pauses_lock = threading.Lock()
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector, which otherwise runs dozens of
-    times while a large provider's probes are created."""
-    global _pauses
-    with _pauses_lock:
-        _pauses += 1
-        if _pauses == 1:
-            gc.disable()
-    try:
-        yield
-    finally:
-        with _pauses_lock:
-            _pauses -= 1
-            if _pauses == 0:
-                gc.enable()
-
-
-def _resume_collector_in_child() -> None:
-    """A fork() child of a thread that was pausing the collector gets it back."""
-    global _pauses, _pauses_lock
-    _pauses_lock = threading.Lock()
-    if _pauses:
-        _pauses = 0
-        gc.enable()
-
-
-os.register_at_fork(after_in_child=_resume_collector_in_child)
 
 
 def create() -> UsdtBackend:

@@ -13,11 +13,14 @@ name must be a C identifier before anything is printed.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
-
+from ..._record import NamedTuple
 from ..._spec import ArgSpec, ProbeSpec, ProviderSpec
 from ..._types import ArgType
 from ._elf import BUILD_ID_SIZE, MAX_ARGS, ArgSlot, ProbeDef, is_identifier
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 #: Bumped whenever the bytes written for the same provider change.
 FORMAT_VERSION = 2
@@ -53,16 +56,33 @@ def slots_of(arg: ArgType) -> tuple[ArgSlot, ...]:
     return (ArgSlot(arg.size, arg.signed),)
 
 
+# Per signature (the probe's argument types), what the writer and the description need:
+# a provider of thousands of probes has a handful of signatures.
+_SLOTS: dict[tuple[ArgType, ...], tuple[ArgSlot, ...]] = {}
+_DISPLAY: dict[ArgType, str] = {}
+
+
 def probe_def(probe: ProbeSpec) -> ProbeDef:
     """The probe as the ELF writer sees it."""
-    return ProbeDef(probe.name, tuple(slot for arg in probe.args for slot in slots_of(arg.type)))
+    types = tuple([arg.type for arg in probe.args])
+    slots = _SLOTS.get(types)
+    if slots is None:
+        slots = _SLOTS[types] = tuple(slot for arg_type in types for slot in slots_of(arg_type))
+    return ProbeDef(probe.name, slots)
 
 
 def describe(provider: ProviderSpec) -> bytes:
     """The text stored in the object: one line per probe, ``name arg:type ...``."""
+    display = _DISPLAY
     lines = [_MAGIC, f"provider {provider.name}"]
-    lines += [" ".join(["probe", probe.name] + [f"{a.name}:{a.type.display}" for a in probe.args])
-              for probe in provider.probes]
+    for probe in provider.probes:
+        words = ["probe", probe.name]
+        for arg in probe.args:
+            shown = display.get(arg.type)
+            if shown is None:
+                shown = display[arg.type] = arg.type.display
+            words.append(f"{arg.name}:{shown}")
+        lines.append(" ".join(words))
     return ("\n".join(lines) + "\n").encode()
 
 

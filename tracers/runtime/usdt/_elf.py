@@ -37,7 +37,12 @@ from __future__ import annotations
 import os
 import struct
 import sys
-from typing import NamedTuple, Optional, Sequence
+
+from ..._record import NamedTuple
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from typing import Optional, Sequence
 
 __all__ = [
     "MAX_ARGS",
@@ -124,14 +129,10 @@ def host_machine() -> Optional[str]:
     return _MACHINE_NAMES.get(os.uname().machine.lower())
 
 
-_IDENTIFIER_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
-_IDENTIFIER_CHARS = _IDENTIFIER_START | frozenset("0123456789")
-
-
 def is_identifier(value: object) -> bool:
     """Whether ``value`` is a C identifier (ASCII letters, digits, ``_``, not starting with a digit)."""
-    return (isinstance(value, str) and value != "" and value[0] in _IDENTIFIER_START
-            and all(char in _IDENTIFIER_CHARS for char in value))
+    # For ASCII text, Python's identifier rule is exactly C's.
+    return isinstance(value, str) and value.isascii() and value.isidentifier()
 
 
 def _check_identifier(what: str, value: str) -> None:
@@ -285,8 +286,12 @@ def build_shared_object(provider: str, probes: Sequence[ProbeDef], machine: str 
         raise ValueError(f"the build-id must be {BUILD_ID_SIZE} bytes, not {len(build_id)}")
     _check_identifier("provider", provider)
     names = set()
+    signatures = set()  # argument slots already checked: most probes share a few
     for probe in probes:
-        _check_probe(probe)
+        _check_identifier("probe name", probe.name)
+        if probe.args not in signatures:
+            _check_probe(probe)
+            signatures.add(probe.args)
         if probe.name in names:
             raise ValueError(f"duplicate probe names: {probe.name}")
         names.add(probe.name)

@@ -14,36 +14,36 @@ so that tracers read it whole, NUL bytes included.
 from __future__ import annotations
 
 import builtins
-import ctypes
 import os
 import sys
-from types import CodeType, FunctionType
-from typing import Any, Callable
 
 from ..._spec import ProbeSpec
 from ..._types import ArgType
-from .._convert import normaliser
+from ._native import INTEGERS, c_bool, c_char_p, function_type
 
-_INT_CTYPES = {
-    (1, True): ctypes.c_int8, (2, True): ctypes.c_int16, (4, True): ctypes.c_int32, (8, True): ctypes.c_int64,
-    (1, False): ctypes.c_uint8, (2, False): ctypes.c_uint16, (4, False): ctypes.c_uint32, (8, False): ctypes.c_uint64,
-}
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from types import CodeType, FunctionType
+    from typing import Any, Callable
+else:
+    FunctionType = type(lambda: None)  # types.FunctionType, without importing types
+    CodeType = type((lambda: None).__code__)
 
 
 def ctypes_of(arg: ArgType) -> tuple[Any, ...]:
     """The ctypes types of the stub's parameters for one argument."""
     if arg.kind == "bytes":
-        return (ctypes.c_char_p, ctypes.c_uint64)
+        return (c_char_p, INTEGERS[(8, False)])
     if arg.kind == "str":
-        return (ctypes.c_char_p,)
+        return (c_char_p,)
     if arg.kind == "bool":
-        return (ctypes.c_bool,)
-    return (_INT_CTYPES[(arg.size, arg.signed)],)
+        return (c_bool,)
+    return (INTEGERS[(arg.size, arg.signed)],)
 
 
 def stub_prototype(probe: ProbeSpec) -> Any:
     """The ctypes function type of a probe's stub."""
-    return ctypes.CFUNCTYPE(None, *(c for arg in probe.args for c in ctypes_of(arg.type)))
+    return function_type(tuple(c for arg in probe.args for c in ctypes_of(arg.type)))
 
 
 def _wire(arg: ArgType) -> Callable[[Any], tuple[Any, ...]]:
@@ -75,6 +75,8 @@ def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool,
 
     def slow(*values: Any) -> None:
         if not prepared:
+            from .._convert import normaliser
+
             prepared[:] = [normaliser(probe, strict), tuple(_wire(arg.type) for arg in probe.args)]
         normalise, wires = prepared
         converted = normalise(tuple(v for v in values if v is not _MISSING))

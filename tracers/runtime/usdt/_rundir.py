@@ -16,10 +16,14 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from typing import NamedTuple, Optional
 
 from ... import _report
 from ..._errors import BackendError
+from ..._record import NamedTuple
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from typing import Optional
 
 ENV_DIR = "TRACERS_RUNTIME_DIR"
 _DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC

@@ -23,12 +23,16 @@ import atexit
 import fcntl
 import os
 import stat
-import threading
-from typing import Iterable, NamedTuple, Optional
+from _thread import allocate_lock
 
 from ..._errors import BackendError
+from ..._record import NamedTuple
 from ._describe import is_object_name
 from ._rundir import RuntimeDir, open_checked, open_runtime_dir
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
+if TYPE_CHECKING:
+    from typing import Iterable, Optional
 
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -54,7 +58,7 @@ class ObjectStore:
         self.held: dict[str, HeldObject] = {}
         self._owner = os.getpid()
         self._swept = False
-        self.lock = threading.Lock()
+        self.lock = allocate_lock()
 
     def _reopen_if_closed(self) -> None:
         """Check the directory again if the program closed our descriptor of it."""
@@ -354,7 +358,7 @@ def _unlink_quietly(name: str, directory: int) -> bool:
 
 
 _store: Optional[ObjectStore] = None
-_store_lock = threading.Lock()
+_store_lock = allocate_lock()
 
 
 def object_store() -> ObjectStore:
@@ -374,9 +378,9 @@ def _reset_locks_in_child() -> None:
     inherited descriptors share) and uses them for providers it defines later.
     """
     global _store_lock
-    _store_lock = threading.Lock()
+    _store_lock = allocate_lock()
     if _store is not None:
-        _store.lock = threading.Lock()
+        _store.lock = allocate_lock()
         _store._owner = os.getpid()
 
 

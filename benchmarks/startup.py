@@ -1,0 +1,217 @@
+"""Whole-process start-up cost of tracers, in clean virtual environments.
+
+Three virtual environments are made in a temporary directory from the Python
+that runs this script, with no ``.pth`` file but tracers' own:
+
+    plain      nothing installed
+    installed  tracers copied into site-packages as a wheel installs it
+               (the package, ``tracers-importhook.pth``, the pytest entry
+               module), bytecode compiled
+    hooked     the same, plus a ``sitecustomize.py`` that installs the import
+               hook (the two lines ``python -m tracers sitecustomize`` prints)
+
+Each line of the report runs two commands in turn, A B A B ..., as fresh
+processes, and gives the median of each command's wall time and CPU time
+(user + system, the kernel's accounting of the finished child) and the median
+of the A/B ratios pair by pair, which stays meaningful while the machine's
+speed drifts.  Tracing mode variables are unset unless a line sets them; USDT
+objects go to a private runtime directory made for the run.
+
+    python benchmarks/startup.py                 # about a minute
+    python benchmarks/startup.py --pairs 41
+    python benchmarks/startup.py --repo DIR      # measure another checkout
+    python benchmarks/startup.py --importtime    # also: where the time goes (-X importtime)
+"""
+from __future__ import annotations
+
+import argparse
+import compileall
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from typing import Optional, Sequence
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import REPO, load, machine, median, table, verdict  # noqa: E402
+
+HELLO = textwrap.dedent('''\
+    from tracers import probe, tracer
+
+
+    @tracer
+    class Hello:
+        def greeted(name: str, count: int): ...
+
+
+    probe(Hello.greeted("world", 1))
+    print("hello, world")
+''')
+
+SITECUSTOMIZE = "import tracers.importhook\ntracers.importhook.install()\n"
+_DROPPED = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX",
+            "PYTHONPROFILEIMPORTTIME", "PYTHONWARNINGS", "PYTHONDEVMODE", "PYTHONTRACEMALLOC", "COVERAGE_PROCESS_START")
+
+
+def make_venv(path: Path, repo: Optional[Path], sitecustomize: bool) -> Path:
+    """A virtual environment without pip (so without pip's or setuptools' ``.pth`` files)."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    python = path / "bin" / "python"
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    if repo is not None:
+        shutil.copytree(repo / "tracers", site / "tracers", ignore=shutil.ignore_patterns("__pycache__"))
+        for name in ("tracers-importhook.pth", "_tracers_pytestplugin.py"):
+            shutil.copy2(repo / name, site / name)
+    if sitecustomize:
+        (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    compileall.compile_dir(str(site), quiet=1)
+    leftover = sorted(p.name for p in site.glob("*.pth") if p.name != "tracers-importhook.pth")
+    if leftover:
+        raise SystemExit(f"{site} holds other .pth files: {leftover}")
+    return python
+
+
+def environment(extra: Optional[dict[str, str]] = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACERS") and k not in _DROPPED}
+    env.update(extra or {})
+    return env
+
+
+def timed(args: Sequence[str], env: dict[str, str], cwd: str) -> tuple[float, float]:
+    """Wall and CPU seconds of one run of ``args`` (which must succeed)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(args, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    errors = process.stderr.read() if process.stderr else b""
+    if process.stderr:
+        process.stderr.close()
+    if process.returncode != 0 or errors:
+        raise SystemExit(f"{' '.join(args)} failed ({process.returncode}):\n{errors.decode(errors='replace')}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+class Pair:
+    """Two commands timed in turn; figures are medians, ratios are taken pair by pair."""
+
+    def __init__(self, label: str, a: Sequence[str], b: Sequence[str], env_a: dict[str, str],
+                 env_b: dict[str, str], cwd: str, target: Optional[float] = None) -> None:
+        self.label, self.a, self.b, self.env_a, self.env_b, self.cwd = label, a, b, env_a, env_b, cwd
+        self.target = target
+        self.runs: list[tuple[tuple[float, float], tuple[float, float]]] = []
+
+    def run(self, pairs: int, warmup: int = 2) -> None:
+        for _ in range(warmup):
+            timed(self.a, self.env_a, self.cwd)
+            timed(self.b, self.env_b, self.cwd)
+        for index in range(pairs):
+            if index % 2:  # alternate who goes first
+                b = timed(self.b, self.env_b, self.cwd)
+                a = timed(self.a, self.env_a, self.cwd)
+            else:
+                a = timed(self.a, self.env_a, self.cwd)
+                b = timed(self.b, self.env_b, self.cwd)
+            self.runs.append((a, b))
+
+    def row(self) -> list[str]:
+        wall_a, cpu_a = (median(r[0][i] for r in self.runs) for i in (0, 1))
+        wall_b, cpu_b = (median(r[1][i] for r in self.runs) for i in (0, 1))
+        wall_ratio = self.ratio(0)
+        cpu_ratio = self.ratio(1)
+        judged = "" if self.target is None else f"<= {self.target:.2f} {verdict(wall_ratio <= self.target)}"
+        return [self.label, f"{wall_a * 1e3:.2f}", f"{wall_b * 1e3:.2f}", f"{(wall_a - wall_b) * 1e3:+.2f}",
+                f"{wall_ratio:.3f}", f"{cpu_ratio:.3f}", judged]
+
+    def ratio(self, index: int) -> float:
+        return median(a[index] / b[index] for a, b in self.runs)
+
+
+def importtime(python: Path, code: str, env: dict[str, str], cwd: str, runs: int = 9) -> dict[str, tuple[int, int]]:
+    """Per module, the minimum self and cumulative microseconds of ``-X importtime`` over ``runs``."""
+    best: dict[str, tuple[int, int]] = {}
+    for _ in range(runs):
+        done = subprocess.run([str(python), "-X", "importtime", "-c", code], env=env, cwd=cwd,
+                              capture_output=True, text=True, check=True)
+        for line in done.stderr.splitlines():
+            if not line.startswith("import time:") or "self [us]" in line:
+                continue
+            own, total, name = line[len("import time:"):].split("|")
+            key = name.rstrip()
+            found = (int(own), int(total))
+            best[key] = tuple(map(min, best.get(key, found), found))  # type: ignore[assignment]
+    return best
+
+
+def show_importtime(python: Path, code: str, env: dict[str, str], cwd: str, baseline: set[str]) -> None:
+    """The modules ``code`` imports beyond ``python -c pass``, as ``-X importtime`` nests them."""
+    found = importtime(python, code, env, cwd)
+    print(f"\n-X importtime of {code!r} (minimum of 9 runs, us; modules beyond 'python -c pass'):")
+    rows = [[name, str(own), str(total)] for name, (own, total) in found.items() if name.strip() not in baseline]
+    print(table(["module", "self", "cumulative"], rows) if rows else "  (none)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pairs", type=int, default=25, help="timed pairs per line (default 25)")
+    parser.add_argument("--repo", type=Path, default=REPO, help="the checkout to install (default: this one)")
+    parser.add_argument("--importtime", action="store_true", help="also show what each start-up imports")
+    parser.add_argument("--only", help="comma-separated line numbers (1-based) to measure, e.g. 1,3")
+    options = parser.parse_args()
+    repo = options.repo.resolve()
+
+    print(f"start-up in clean virtual environments; {machine()}; {load()} at the start; "
+          f"{options.pairs} pairs per line")
+    with tempfile.TemporaryDirectory(prefix="tracers-bench-startup-") as temporary:
+        base = Path(temporary)
+        plain = make_venv(base / "plain", None, sitecustomize=False)
+        installed = make_venv(base / "installed", repo, sitecustomize=False)
+        hooked = make_venv(base / "hooked", repo, sitecustomize=True)
+        work = base / "work"
+        work.mkdir()
+        (work / "hello.py").write_text(HELLO)
+        runtime = base / "runtime"
+        runtime.mkdir(mode=0o700)
+        off = environment()
+        usdt = environment({"TRACERS": "usdt", "TRACERS_RUNTIME_DIR": str(runtime)})
+        cwd = str(work)
+        p, i, h = str(plain), str(installed), str(hooked)
+        lines = [
+            Pair("hook from sitecustomize, off: -c pass / plain -c pass", [h, "-c", "pass"], [p, "-c", "pass"],
+                 off, off, cwd, 1.10),
+            Pair("-c 'import tracers' / -c pass", [i, "-c", "import tracers"], [i, "-c", "pass"], off, off, cwd, 1.15),
+            Pair("TRACERS=usdt -m tracers run hello.py / hello.py", [i, "-m", "tracers", "run", "hello.py"],
+                 [i, "hello.py"], usdt, off, cwd, 1.40),
+            Pair("hello.py (one provider, off) / -c pass", [i, "hello.py"], [i, "-c", "pass"], off, off, cwd),
+            Pair("tracers-importhook.pth, variable unset: -c pass / plain", [i, "-c", "pass"], [p, "-c", "pass"],
+                 off, off, cwd),
+        ]
+        if options.only:
+            lines = [lines[int(n) - 1] for n in options.only.split(",")]
+        for line in lines:
+            line.run(options.pairs)
+            print(f"  done: {line.label}", file=sys.stderr, flush=True)
+        print()
+        print(table(["A / B", "A ms", "B ms", "A-B ms", "wall ratio", "cpu ratio", "target (wall)"],
+                    [line.row() for line in lines]))
+        print("ms: median wall time; ratios: median of the A/B ratios of each pair (wall, and CPU = user + system)")
+        print(f"{load()} at the end")
+
+        if options.importtime:
+            baseline = set(importtime(plain, "pass", off, cwd, runs=1))
+            baseline = {name.strip() for name in baseline}
+            show_importtime(hooked, "pass", off, cwd, baseline)
+            show_importtime(installed, "import tracers", off, cwd, baseline)
+            show_importtime(installed, "import hello", off, cwd, baseline)
+            show_importtime(installed, "import runpy, sys; sys.argv[1:] = ['run', 'hello.py']; "
+                            "runpy.run_module('tracers', run_name='__main__')", usdt, cwd, baseline)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""What start-up imports: every Python process that installs the hook pays for it.
+
+Each case runs in a fresh interpreter with a clean environment (no coverage
+start-up hook, no TRACERS variables) and reports which modules one statement
+added to ``sys.modules``.  The lists below are the whole of what may be added:
+a change that imports anything more (``typing``, ``re``, ``importlib.abc``,
+``sysconfig``, the parser, a backend ...) fails here and must be justified by
+changing this file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+#: Modules that must never be imported by start-up, named so a failure says what came back.
+HEAVY = ("typing", "re", "collections", "functools", "threading", "warnings", "inspect", "dataclasses",
+         "enum", "importlib", "importlib.abc", "importlib.machinery", "importlib.util", "sysconfig", "types",
+         "ast", "contextlib", "weakref", "json", "platform", "tempfile", "shlex", "operator",
+         "ctypes", "hashlib", "tracers._provider", "tracers._fire", "tracers._types", "tracers._docs",
+         "tracers.importhook._transform", "tracers.importhook._compile", "tracers.runtime")
+
+CHILD = """
+import sys
+before = set(sys.modules)
+{statement}
+added = set(sys.modules) - before
+import json
+print(json.dumps({{"before": sorted(before), "added": sorted(added)}}))
+"""
+
+
+def added_by(statement: str, env: Optional[Dict[str, str]] = None, cwd: Optional[Path] = None) -> List[str]:
+    """The modules ``statement`` adds to ``sys.modules`` in a fresh, clean interpreter."""
+    clean = {key: value for key, value in os.environ.items()
+             if not key.startswith(("TRACERS", "COVERAGE", "PYTHON"))}
+    clean["PYTHONPATH"] = str(REPO)
+    clean.update(env or {})
+    done = subprocess.run([sys.executable, "-c", CHILD.format(statement=statement)], env=clean,
+                          cwd=str(cwd or REPO), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "", done.stderr
+    report = json.loads(done.stdout.splitlines()[-1])
+    preloaded = sorted(set(HEAVY) & set(report["before"]))
+    assert not preloaded, f"the interpreter imported {preloaded} before the statement ran: this test proves nothing"
+    return list(report["added"])
+
+
+def test_import_tracers_imports_only_the_package() -> None:
+    assert added_by("import tracers") == ["tracers"]
+
+
+def test_installing_the_hook_imports_only_the_package_finder_and_hook() -> None:
+    added = added_by("import tracers.importhook\ntracers.importhook.install()")
+    assert added == ["tracers", "tracers.importhook", "tracers.importhook._finder"]
+
+
+def test_installing_the_hook_with_tracing_set_adds_only_the_mode() -> None:
+    added = added_by("import tracers.importhook\ntracers.importhook.install()", env={"TRACERS": "usdt"})
+    assert added == ["_operator", "tracers", "tracers._config", "tracers._record", "tracers.importhook",
+                     "tracers.importhook._finder"]
+
+
+def test_the_pth_line_with_its_variable_unset_imports_nothing() -> None:
+    line = (REPO / "tracers-importhook.pth").read_text().strip()
+    assert added_by(f"exec({line!r})") == []
+
+
+def test_a_library_hook_imports_the_same() -> None:
+    added = added_by("import tracers.importhook\ntracers.importhook.install(packages=['mylib'])")
+    assert added == ["tracers", "tracers.importhook", "tracers.importhook._finder"]
+
+
+def test_api_names_are_imported_on_first_use() -> None:
+    added = added_by("import tracers\ntracers.ConfigError, tracers.__version__")
+    assert added == ["tracers", "tracers._errors", "tracers._version"]
+
+
+@pytest.mark.parametrize("mode", ["off", "noop"])
+def test_declaring_a_provider_imports_no_heavy_module(tmp_path: Path, mode: str) -> None:
+    """``from tracers import probe, tracer`` and a provider with plain annotations, its
+    module's rewritten code cached by an earlier run."""
+    (tmp_path / "app.py").write_text(textwrap.dedent("""\
+        from tracers import probe, tracer
+
+        @tracer
+        class App:
+            def started(name: str, port: int, secure: bool, body: bytes): ...
+
+        probe(App.started("web", 80, False, b""))
+    """))
+    statement = (f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
+                 f"import tracers.importhook; tracers.importhook.install(); import app")
+    cold = added_by(statement, env={"TRACERS": mode})
+    assert "tracers.importhook._compile" in cold  # the first import rewrote app and cached it
+    added = added_by(statement, env={"TRACERS": mode})
+    expected = {"tracers._provider", "tracers._fire", "tracers._types"}
+    if mode == "noop":  # the backend is loaded, and nothing else
+        expected |= {"tracers.runtime", "tracers.runtime.noop"}
+    assert expected <= set(added)
+    assert not set(HEAVY) & set(added) - expected, added
+
+
+def test_the_first_hook_import_of_a_plain_module_does_not_load_the_parser(tmp_path: Path) -> None:
+    """A module without probe sites and without a standard pyc is compiled as Python compiles it."""
+    (tmp_path / "plain_module.py").write_text("VALUE = 1\n")
+    added = added_by(f"import sys; sys.dont_write_bytecode = True; sys.path.insert(0, {str(tmp_path)!r})\n"
+                     f"import tracers.importhook; tracers.importhook.install(); import plain_module")
+    assert not set(HEAVY) & set(added), added
