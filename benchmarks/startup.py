@@ -52,6 +52,11 @@ HELLO = textwrap.dedent('''\
     print("hello, world")
 ''')
 
+# Another process of the same program: it keeps hello.py's provider object loaded, so that the
+# object already exists when each timed run defines the provider.
+HOLDER = HELLO.replace('probe(Hello.greeted("world", 1))\nprint("hello, world")',
+                       'import sys\nprint("ready", flush=True)\nsys.stdin.read()')
+
 SITECUSTOMIZE = "import tracers.importhook\ntracers.importhook.install()\n"
 _DROPPED = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX",
             "PYTHONPROFILEIMPORTTIME", "PYTHONWARNINGS", "PYTHONDEVMODE", "PYTHONTRACEMALLOC", "COVERAGE_PROCESS_START")
@@ -180,6 +185,10 @@ def main() -> None:
         runtime.mkdir(mode=0o700)
         off = environment()
         usdt = environment({"TRACERS": "usdt", "TRACERS_RUNTIME_DIR": str(runtime)})
+        alone = base / "runtime-alone"
+        alone.mkdir(mode=0o700)
+        usdt_alone = environment({"TRACERS": "usdt", "TRACERS_RUNTIME_DIR": str(alone)})
+        (work / "empty.py").write_text("")
         cwd = str(work)
         p, i, h = str(plain), str(installed), str(hooked)
         lines = [
@@ -188,15 +197,29 @@ def main() -> None:
             Pair("-c 'import tracers' / -c pass", [i, "-c", "import tracers"], [i, "-c", "pass"], off, off, cwd, 1.15),
             Pair("TRACERS=usdt -m tracers run hello.py / hello.py", [i, "-m", "tracers", "run", "hello.py"],
                  [i, "hello.py"], usdt, off, cwd, 1.40),
+            Pair("the same, object written and removed at exit", [i, "-m", "tracers", "run", "hello.py"],
+                 [i, "hello.py"], usdt_alone, off, cwd),
+            Pair("python -m of an empty module / python of that file (Python's own -m)", [p, "-m", "empty"],
+                 [p, "empty.py"], off, off, cwd),
             Pair("hello.py (one provider, off) / -c pass", [i, "hello.py"], [i, "-c", "pass"], off, off, cwd),
             Pair("tracers-importhook.pth, variable unset: -c pass / plain", [i, "-c", "pass"], [p, "-c", "pass"],
                  off, off, cwd),
         ]
         if options.only:
             lines = [lines[int(n) - 1] for n in options.only.split(",")]
-        for line in lines:
-            line.run(options.pairs)
-            print(f"  done: {line.label}", file=sys.stderr, flush=True)
+        (work / "holder.py").write_text(HOLDER)
+        holder = subprocess.Popen([i, "holder.py"], env=usdt, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  text=True)
+        try:
+            if holder.stdout is None or holder.stdout.readline().strip() != "ready":
+                raise SystemExit("the process holding hello.py's provider object did not start")
+            for line in lines:
+                line.run(options.pairs)
+                print(f"  done: {line.label}", file=sys.stderr, flush=True)
+        finally:
+            if holder.stdin:
+                holder.stdin.close()
+            holder.wait(timeout=60)
         print()
         print(table(["A / B", "A ms", "B ms", "A-B ms", "wall ratio", "cpu ratio", "target (wall)"],
                     [line.row() for line in lines]))

@@ -85,10 +85,12 @@ class TracersLoader(SourceFileLoader):
 def compile_main(source: bytes, path: str) -> "CodeType":
     """The code of a script run as ``__main__``, its probe sites rewritten.
 
-    Python compiles ``__main__`` at every run, so its errors and warnings
-    come out each time; so they do here.  The rewritten code is cached like
-    a module's (a tagged pyc beside the script), so that a program started
-    again does not load the parser.
+    The rewritten code is cached like a module's (a tagged pyc beside the
+    script), so that a program started again loads neither the parser nor
+    the compiler.  Python compiles ``__main__`` at every run, so its compile
+    warnings come out each time: a script whose compiling gives any is not
+    cached, and is compiled (twice: once to find them, once to give them as
+    the warning filters in force say) at every run.
     """
     from .. import _config
     from . import _cache
@@ -101,11 +103,16 @@ def compile_main(source: bytes, path: str) -> "CodeType":
     tagged_path = _cache.tagged_path(path, enabled) if stat is not None else None
     cached = _loads(_cache.read(tagged_path, stat), path) if stat is not None else None
     if cached is not None:
-        compile(source, path, "exec", dont_inherit=True)  # for its errors and warnings, as python SCRIPT gives
-        return cached
+        return cached  # this very source compiled with no error and no warning
+    import warnings
+
     from ._compile import compile_counting_sites
 
-    code, sites = compile_counting_sites(source, path, enabled)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, sites = compile_counting_sites(source, path, enabled)
+    if caught:  # compiled again, for the warnings as the filters in force give them, at every run
+        return compile_counting_sites(source, path, enabled)[0]
     if sites and stat is not None:
         _cache.write(tagged_path, code, stat)
     return code

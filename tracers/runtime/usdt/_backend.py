@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 
+# dlopen as ctypes.CDLL(path, RTLD_LOCAL) does it, without importing ctypes (see _native).
+from _ctypes import RTLD_LOCAL, dlopen, dlsym
+
 from ... import _report
 from ..._errors import BackendError
-from . import _native, _store
+from . import _store
 from ._describe import describe, identity, probe_def
 from ._elf import BASE_SYMBOL, SharedObject, build_shared_object, host_machine
 
@@ -84,11 +87,12 @@ class _Bindings(dict):  # type: ignore[type-arg]  # of str -> ProbeBinding
     def __missing__(self, name: str) -> ProbeBinding:
         from ..._spec import ProbeBinding
         from ._fire import make_fire, stub_prototype
+        from ._native import c_ushort
 
         index = self._index[name]
         probe = self._provider.probes[index]
         stub = stub_prototype(probe)(self._base + self._shared.stubs[index])
-        gate = _native.c_ushort.from_address(self._base + self._shared.semaphores[index])
+        gate = c_ushort.from_address(self._base + self._shared.semaphores[index])
         label = f"{self._provider.name}:{probe.name}"
 
         def report(problem: BaseException) -> None:
@@ -107,8 +111,8 @@ def _load(path: str, shared: SharedObject, expected: tuple[int, int]) -> tuple[i
     (``expected``).
     """
     try:
-        handle = _native.load(path)
-        base_symbol = _native.symbol(handle, BASE_SYMBOL)
+        handle: int = dlopen(path, RTLD_LOCAL)  # never closed
+        base_symbol: int = dlsym(handle, BASE_SYMBOL)
     except (OSError, ValueError, AttributeError) as problem:
         raise BackendError(f"cannot load the probe object {path}: {problem}") from problem
     base = base_symbol - shared.base_symbol

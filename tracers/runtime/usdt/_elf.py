@@ -35,8 +35,8 @@ This module is pure: specs in, bytes out.
 from __future__ import annotations
 
 import os
-import struct
 import sys
+from _struct import Struct, calcsize, pack  # struct's own functions, without its wrapper module
 
 from ..._record import NamedTuple
 
@@ -124,7 +124,7 @@ def host_machine() -> Optional[str]:
     A 32-bit interpreter on a 64-bit kernel reports a 64-bit machine but
     cannot load a 64-bit object, hence the pointer-size check.
     """
-    if struct.calcsize("P") != 8 or sys.byteorder != "little" or not hasattr(os, "uname"):
+    if calcsize("P") != 8 or sys.byteorder != "little" or not hasattr(os, "uname"):
         return None
     return _MACHINE_NAMES.get(os.uname().machine.lower())
 
@@ -169,14 +169,14 @@ _STB_GLOBAL, _STT_OBJECT = 1, 1
 _NT_STAPSDT = 3
 _NT_GNU_BUILD_ID = 3
 
-_EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
-_PHDR = struct.Struct("<IIQQQQQQ")
-_SHDR = struct.Struct("<IIQQQQIIQQ")
-_SYM = struct.Struct("<IBBHQQ")
-_DYN = struct.Struct("<qQ")
+_EHDR = Struct("<16sHHIQQQIHHHHHH")
+_PHDR = Struct("<IIQQQQQQ")
+_SHDR = Struct("<IIQQQQIIQQ")
+_SYM = Struct("<IBBHQQ")
+_DYN = Struct("<qQ")
 # namesz, descsz, type, owner "stapsdt\0", then the descriptor's pc, base, semaphore
-_NOTE_HEADER = struct.Struct("<III8sQQQ")
-_BUILD_ID_HEADER = struct.Struct("<III4s")
+_NOTE_HEADER = Struct("<III8sQQQ")
+_BUILD_ID_HEADER = Struct("<III4s")
 
 _SEMAPHORE_SIZE = 2
 _PHNUM = 5
@@ -221,7 +221,7 @@ def _string_table(strings: Sequence[str]) -> tuple[bytes, list[int]]:
 _SHSTRTAB, _SECTION_NAME_OFFSETS = _string_table(_SECTIONS[1:])
 _DYNSTR, (_BASE_NAME_OFFSET,) = _string_table([BASE_SYMBOL])
 # SysV hash of the one symbol: one bucket, chain of [null, symbol 1].
-_HASH = struct.pack("<IIIII", 1, 2, 1, 0, 0)
+_HASH = pack("<IIIII", 1, 2, 1, 0, 0)
 
 
 def _place(sizes: dict[str, int], page_size: int) -> dict[str, int]:

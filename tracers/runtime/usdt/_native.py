@@ -10,69 +10,42 @@ truth-test in the same C code.
 """
 from __future__ import annotations
 
-from _ctypes import FUNCFLAG_CDECL, RTLD_LOCAL, CFuncPtr, _SimpleCData, dlopen, dlsym
+from _ctypes import FUNCFLAG_CDECL, CFuncPtr, _SimpleCData
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
-    from typing import Any, Optional
+    from typing import Any
 
     _Integer = _SimpleCData[int]
-    _Pointer = _SimpleCData[Optional[bytes]]
-    _Boolean = _SimpleCData[bool]
 else:
-    _Integer = _Pointer = _Boolean = _SimpleCData
+    _Integer = _SimpleCData
 
-__all__ = ["c_ushort", "c_char_p", "c_bool", "INTEGERS", "function_type", "load", "symbol"]
+__all__ = ["c_ushort", "parameter_type", "function_type"]
 
 
-# Named and declared as ctypes names and declares them (c_uint16 is c_ushort).
-class c_ushort(_Integer):
+class c_ushort(_Integer):  # ctypes.c_uint16 (c_ushort), declared as ctypes declares it
     """An unsigned 16-bit integer in place: a probe's semaphore, true while a tracer is attached."""
 
     _type_ = "H"
 
 
-class c_char_p(_Pointer):
-    _type_ = "z"
+# ctypes' names and type codes of the other parameter types a stub takes; each class is
+# made on first use (a provider's probes use a few of them).
+_CODES = {"c_char_p": "z", "c_bool": "?", "c_byte": "b", "c_ubyte": "B", "c_short": "h", "c_ushort": "H",
+          "c_int": "i", "c_uint": "I", "c_long": "l", "c_ulong": "L"}  # c_long: 64 bits where USDT works
+#: (size in bytes, signed) -> the name of the C integer type of that width.
+INTEGER_NAMES = {(1, True): "c_byte", (1, False): "c_ubyte", (2, True): "c_short", (2, False): "c_ushort",
+                 (4, True): "c_int", (4, False): "c_uint", (8, True): "c_long", (8, False): "c_ulong"}
+_types: dict[str, Any] = {"c_ushort": c_ushort}
 
 
-class c_bool(_Boolean):
-    _type_ = "?"
+def parameter_type(name: str) -> Any:
+    """The ctypes type called ``name`` (``c_char_p``, ``c_bool``, ``c_int`` ...), declared as ctypes does."""
+    found = _types.get(name)
+    if found is None:
+        found = _types[name] = type(name, (_SimpleCData,), {"_type_": _CODES[name], "__module__": __name__})
+    return found
 
-
-class c_byte(_Integer):
-    _type_ = "b"
-
-
-class c_ubyte(_Integer):
-    _type_ = "B"
-
-
-class c_short(_Integer):
-    _type_ = "h"
-
-
-class c_int(_Integer):
-    _type_ = "i"
-
-
-class c_uint(_Integer):
-    _type_ = "I"
-
-
-class c_long(_Integer):  # 64 bits on the machines USDT objects are made for
-    _type_ = "l"
-
-
-class c_ulong(_Integer):
-    _type_ = "L"
-
-
-#: (size in bytes, signed) -> the C integer type of a stub's parameter.
-INTEGERS: dict[tuple[int, bool], Any] = {
-    (1, True): c_byte, (1, False): c_ubyte, (2, True): c_short, (2, False): c_ushort,
-    (4, True): c_int, (4, False): c_uint, (8, True): c_long, (8, False): c_ulong,
-}
 
 _function_types: dict[tuple[Any, ...], Any] = {}
 
@@ -84,15 +57,3 @@ def function_type(argtypes: tuple[Any, ...]) -> Any:
         found = _function_types[argtypes] = type("StubType", (CFuncPtr,), {
             "_argtypes_": argtypes, "_restype_": None, "_flags_": FUNCFLAG_CDECL})
     return found
-
-
-def load(path: str) -> int:
-    """``dlopen`` the object at ``path`` as ``ctypes.CDLL(path, RTLD_LOCAL)`` does; its handle (never closed)."""
-    handle: int = dlopen(path, RTLD_LOCAL)
-    return handle
-
-
-def symbol(handle: int, name: str) -> int:
-    """The address of symbol ``name`` in a loaded object (OSError when it has none)."""
-    address: int = dlsym(handle, name)
-    return address
