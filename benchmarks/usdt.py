@@ -73,7 +73,9 @@ SOURCE = textwrap.dedent('''\
             if flag:
                 Bench.event.fire(name, i)
 
-    def run_semaphore(count, name, semaphore):
+    semaphore = None  # set by the benchmark: a c_uint16 of its own on the probe's semaphore
+
+    def run_semaphore(count, name):
         for i in range(count):
             n = i + 1
             if semaphore:
@@ -135,11 +137,11 @@ def _raw_stub(fire: Any) -> Any:
 def child_idle(directory: str, count: int, repeats: int) -> dict[str, Any]:
     module = _import_bench(directory)
     gate = module.Bench.event.gate
-    semaphore = _raw_semaphore(gate)
+    module.semaphore = _raw_semaphore(gate)  # a module global, as the rewritten site's gate is
     functions = {
         "baseline": lambda: module.run_baseline(count, "request"),
         "probe": lambda: module.run_probe(count, "request"),
-        "semaphore": lambda: module.run_semaphore(count, "request", semaphore),
+        "semaphore": lambda: module.run_semaphore(count, "request"),
         "flag": lambda: module.run_flag(count, "request"),
         "logging": lambda: module.run_logging(count, "request"),
     }

@@ -48,7 +48,7 @@ def stub_prototype(probe: ProbeSpec) -> Any:
 def _wire(arg: ArgType) -> Callable[[Any], tuple[Any, ...]]:
     """The stub's parameters for one normalised value."""
     if arg.kind == "str":
-        return lambda value: (None if value is None else value.encode("utf-8", "replace"),)
+        return lambda value: (None if value is None else str.encode(value, "utf-8", "replace"),)
     if arg.kind == "bytes":
         return lambda value: (None, 0) if value is None else (value, len(value))
     return lambda value: (0 if value is None else value,)
@@ -91,7 +91,7 @@ def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool,
         return checked
     code = _fire_code([arg.type for arg in probe.args])
     # Python 3.9 needs the builtins named.
-    namespace = {"stub": stub, "checked": checked, "refuse": _refuse, "__builtins__": builtins}
+    namespace = {"stub": stub, "checked": checked, "refuse": _refuse, "encode": str.encode, "__builtins__": builtins}
     fire: Callable[..., None] = FunctionType(code, namespace, "fire", (_MISSING,) * len(probe.args))
     return fire
 
@@ -135,8 +135,10 @@ def _fast_expression(name: str, arg: ArgType) -> str:
     take but must not fire is refused in the branch the common case skips.
     """
     if arg.kind == "str":
-        other = f"({name} if {name} is None else refuse())" if arg.optional else "refuse()"
-        return f"({name}.encode('utf-8', 'replace') if {name}.__class__ is str else {other})"
+        # str.encode itself: strict UTF-8, the quickest; anything but a str (a str subclass's own
+        # encode is not called) makes it raise, and so does a lone surrogate: the slow path then
+        # names the wrong value, or sends the string with '?' in the surrogate's place.
+        return f"(None if {name} is None else encode({name}))" if arg.optional else f"encode({name})"
     if arg.kind == "bytes":  # the address, then the length; None (NULL, 0) takes the slow path
         return f"({name} if {name}.__class__ is bytes else refuse()), len({name})"
     if arg.kind == "bool" or _CTYPES_TAKES_INT_LIKE:
