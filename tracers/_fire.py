@@ -7,8 +7,6 @@ returns the shared :data:`~tracers._provider.IDLE_CALL` and ``probe()``
 returns at once.  With tracing on, the first such call in each module warns
 that the module was not rewritten, and how to install the hook.
 """
-from __future__ import annotations
-
 import sys
 
 from . import _report
@@ -22,7 +20,7 @@ if TYPE_CHECKING:
     from ._provider import Probe
 
 
-def probe(call: Optional[ProbeCall]) -> None:  # Optional: see tracers.ProbeCall
+def probe(call: "Optional[ProbeCall]") -> None:  # Optional: see tracers.ProbeCall
     """Fire ``Provider.event(args)`` if something listens.
 
     With the import hook this call never runs: the statement is deleted when
@@ -44,7 +42,7 @@ def probe(call: Optional[ProbeCall]) -> None:  # Optional: see tracers.ProbeCall
             target.fire(*call.args)
 
 
-def fallback_call(target: Probe, args: tuple[Any, ...], kwargs: dict[str, Any]) -> ProbeCall:
+def fallback_call(target: "Probe", args: "tuple[Any, ...]", kwargs: "dict[str, Any]") -> "ProbeCall":
     """``Provider.event(args)`` with tracing on: the call ``probe()`` fires.
 
     Called from ``Probe.__call__``, so the caller's frame is two levels up.
@@ -69,8 +67,8 @@ def fallback_call(target: Probe, args: tuple[Any, ...], kwargs: dict[str, Any]) 
     return ProbeCall(target, tuple(values))
 
 
-_checked_modules: dict[Optional[str], object] = {}
-_rewritten_files: set[str] = set()
+_checked_modules: "dict[Optional[str], object]" = {}
+_rewritten_files: "set[str]" = set()
 
 
 def note_rewritten(filename: str) -> None:
@@ -83,7 +81,7 @@ def note_warned(module: str) -> None:
     _checked_modules.setdefault(module, True)
 
 
-def _check_module(frame: Optional[FrameType]) -> None:
+def _check_module(frame: "Optional[FrameType]") -> None:
     """Warn once per module whose probe statements run through this fallback."""
     if frame is None:
         return
@@ -108,7 +106,7 @@ def _check_module(frame: Optional[FrameType]) -> None:
                  f"because its probe() statements were not rewritten at import; {fix}")
 
 
-def _was_rewritten(namespace: dict[str, Any]) -> bool:
+def _was_rewritten(namespace: "dict[str, Any]") -> bool:
     if "_tracers_LazyGate" in namespace:  # the prologue of a rewritten module with gates
         return True
     loader = type(namespace.get("__loader__"))

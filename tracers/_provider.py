@@ -3,8 +3,6 @@
 Everything is validated when the class is created, so a wrong definition fails
 at import with the file, line, probe and fix, never later at fire time.
 """
-from __future__ import annotations
-
 import sys
 from _thread import RLock, allocate_lock
 from _weakref import ref as weak_ref  # weakref.ref, without importing the weakref module at start-up
@@ -56,7 +54,7 @@ def _is_c_identifier(name: object) -> bool:
     return isinstance(name, str) and name.isascii() and name.isidentifier()
 
 
-def _has_empty_body(code: CodeType) -> bool:
+def _has_empty_body(code: "CodeType") -> bool:
     """True for a body that is only a docstring, ``...`` or ``pass``."""
     first, *rest = code.co_consts or (None,)
     return (code.co_code in _EMPTY_BODIES and not code.co_names
@@ -73,7 +71,7 @@ class ProbeCall:
 
     __slots__ = ("probe", "args", "problem")
 
-    def __init__(self, probe: Probe, args: tuple[Any, ...], problem: Optional[str] = None) -> None:
+    def __init__(self, probe: "Probe", args: "tuple[Any, ...]", problem: "Optional[str]" = None) -> None:
         self.probe = probe
         self.args = args
         self.problem = problem
@@ -84,7 +82,7 @@ class ProbeCall:
         return f"<call of {self.probe.label} with {self.args!r}>"
 
 
-IDLE_CALL: ProbeCall = ProbeCall.__new__(ProbeCall)
+IDLE_CALL: "ProbeCall" = ProbeCall.__new__(ProbeCall)
 """What ``Provider.event(args)`` returns while its gate is closed: ``probe()`` ignores it."""
 IDLE_CALL.probe, IDLE_CALL.args, IDLE_CALL.problem = None, (), None  # type: ignore[assignment]
 
@@ -103,8 +101,8 @@ class Probe:
 
     __slots__ = ("spec", "provider", "gate", "fire", "__dict__")
 
-    def __init__(self, spec: ProbeSpec, provider: str, gate: Any, fire: Callable[..., None],
-                 definition: Optional[FunctionType] = None) -> None:
+    def __init__(self, spec: "ProbeSpec", provider: str, gate: "Any", fire: "Callable[..., None]",
+                 definition: "Optional[FunctionType]" = None) -> None:
         self.spec = spec
         self.provider = provider
         self.gate = gate
@@ -125,7 +123,7 @@ class Probe:
     def __bool__(self) -> bool:
         return bool(self.gate)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> ProbeCall:
+    def __call__(self, *args: "Any", **kwargs: "Any") -> "ProbeCall":
         # The runtime fallback. Tracing off (every probe fires _never): one test, nothing built.
         if self.fire is _never:
             return IDLE_CALL
@@ -135,10 +133,10 @@ class Probe:
         return f"<probe {self.provider}:{self.spec.signature}>"
 
 
-def _guarded(label: str, emit: Callable[..., None]) -> Callable[..., None]:
+def _guarded(label: str, emit: "Callable[..., None]") -> "Callable[..., None]":
     """Wrap a backend's fire so that no error reaches the traced program."""
 
-    def fire(*args: Any) -> None:
+    def fire(*args: "Any") -> None:
         try:
             emit(*args)
         except Exception as problem:
@@ -171,23 +169,23 @@ def _capital(c: str) -> bool:
 
 
 @overload
-def tracer(cls: T) -> T: ...
+def tracer(cls: "T") -> "T": ...
 @overload
-def tracer(*, provider: Optional[str] = None) -> Callable[[T], T]: ...
-def tracer(cls: Optional[T] = None, *, provider: Optional[str] = None) -> Union[T, Callable[[T], T]]:
+def tracer(*, provider: "Optional[str]" = None) -> "Callable[[T], T]": ...
+def tracer(cls: "Optional[T]" = None, *, provider: "Optional[str]" = None) -> "Union[T, Callable[[T], T]]":
     """Declare a provider: each method of the class becomes a probe.
 
     The provider is named after the class in snake_case unless
     ``provider=`` names it; probe names are the method names.
     """
     if cls is None:
-        def decorate(inner: T) -> T:
+        def decorate(inner: "T") -> "T":
             return _make_provider(inner, provider, sys._getframe(1))
         return decorate
     return _make_provider(cls, provider, sys._getframe(1))
 
 
-def _make_provider(cls: T, provider: Optional[str], caller: Optional[FrameType]) -> T:
+def _make_provider(cls: "T", provider: "Optional[str]", caller: "Optional[FrameType]") -> "T":
     if not isinstance(cls, type):
         raise ProbeDefinitionError(f"@tracer decorates a class, not {type(cls).__name__}")
     body = _class_body_code(cls, caller)
@@ -228,13 +226,13 @@ class _ProbeMaker:
 
     __slots__ = ("cls", "name", "bindings", "lock")
 
-    def __init__(self, cls: type, name: str, bindings: Any) -> None:
+    def __init__(self, cls: type, name: str, bindings: "Any") -> None:
         self.cls = cls
         self.name = name
         self.bindings = bindings  # probe name -> ProbeBinding; a backend may make each on first lookup
         self.lock = allocate_lock()
 
-    def make(self, pending: _PendingProbe) -> Probe:
+    def make(self, pending: "_PendingProbe") -> "Probe":
         spec = pending.spec
         with self.lock:  # one Probe per probe, whichever thread looks it up first
             current = vars(self.cls).get(spec.name)
@@ -252,15 +250,15 @@ class _PendingProbe:
 
     __slots__ = ("maker", "spec", "definition")
 
-    def __init__(self, maker: _ProbeMaker, spec: ProbeSpec, definition: FunctionType) -> None:
+    def __init__(self, maker: "_ProbeMaker", spec: "ProbeSpec", definition: "FunctionType") -> None:
         self.maker = maker
         self.spec = spec
         self.definition = definition
 
-    def __get__(self, instance: Any, owner: Any = None) -> Probe:
+    def __get__(self, instance: "Any", owner: "Any" = None) -> "Probe":
         return self.maker.make(self)
 
-    def __reduce__(self) -> Any:
+    def __reduce__(self) -> "Any":
         """Pickled (with its class, by cloudpickle) as the probe it stands for."""
         probe = self.maker.make(self)
         return Probe, (probe.spec, probe.provider, probe.gate, probe.fire, self.definition)
@@ -275,19 +273,19 @@ class _ProviderDoc:
 
     __slots__ = ("_spec", "_user_doc", "_doc")
 
-    def __init__(self, spec: ProviderSpec, user_doc: Optional[str]) -> None:
+    def __init__(self, spec: "ProviderSpec", user_doc: "Optional[str]") -> None:
         self._spec = spec
         self._user_doc = user_doc
         self._doc: Optional[ProviderDoc] = None
 
-    def __get__(self, instance: Any, owner: Any = None) -> str:
+    def __get__(self, instance: "Any", owner: "Any" = None) -> str:
         if self._doc is None:
             from ._docs import provider_doc
             self._doc = provider_doc(self._spec, self._user_doc)
         return self._doc.__get__(instance, owner)
 
 
-def _bind(spec: ProviderSpec) -> Any:
+def _bind(spec: "ProviderSpec") -> "Any":
     mode = _config.current()
     if not mode.enabled:
         return _OFF
@@ -295,14 +293,14 @@ def _bind(spec: ProviderSpec) -> Any:
     return runtime.bind_provider(spec, mode)
 
 
-def _never(*args: Any) -> None:
+def _never(*args: "Any") -> None:
     """Tracing is off: nothing fires."""
 
 
 class _Off(dict):  # type: ignore[type-arg]
     """Tracing is off: every probe's binding is the same closed gate and ``_never``."""
 
-    def __missing__(self, name: str) -> ProbeBinding:
+    def __missing__(self, name: str) -> "ProbeBinding":
         return _OFF_BINDING
 
 
@@ -310,7 +308,7 @@ _OFF_BINDING = ProbeBinding(False, _never, True)
 _OFF = _Off()
 
 
-def _definition(cls: type, attr: str, value: Any, where: str) -> FunctionType:
+def _definition(cls: type, attr: str, value: "Any", where: str) -> "FunctionType":
     """The function of one probe definition: a plain ``def`` or a ``@staticmethod``."""
     function = _as_declared(value.__func__ if isinstance(value, staticmethod) else value)
     if not isinstance(function, FunctionType):
@@ -324,7 +322,7 @@ def _definition(cls: type, attr: str, value: Any, where: str) -> FunctionType:
     return function
 
 
-def _probe_spec(cls: type, attr: str, value: FunctionType, known: dict[Any, Any]) -> ProbeSpec:
+def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, Any]") -> "ProbeSpec":
     """Check one definition and describe it.
 
     ``known`` holds, for the provider being made, what its other probes
@@ -375,7 +373,7 @@ def _probe_spec(cls: type, attr: str, value: FunctionType, known: dict[Any, Any]
 _MISSING = object()
 
 
-def _arg_spec(cls: type, attr: str, value: FunctionType, arg: str, annotation: Any) -> ArgSpec:
+def _arg_spec(cls: type, attr: str, value: "FunctionType", arg: str, annotation: "Any") -> "ArgSpec":
     """One argument's description, from its annotation."""
     if annotation is _MISSING:
         _fail_probe(cls, attr, value.__code__, f"argument {arg!r} has no annotation", f"annotate it with {SUPPORTED}")
@@ -386,7 +384,7 @@ def _arg_spec(cls: type, attr: str, value: FunctionType, arg: str, annotation: A
     return ArgSpec(arg, arg_type)
 
 
-def _check_parameters(cls: type, attr: str, value: FunctionType) -> None:
+def _check_parameters(cls: type, attr: str, value: "FunctionType") -> None:
     """Refuse ``*args``, ``**kwargs``, keyword-only arguments and defaults."""
     code = value.__code__
     if code.co_flags & _CO_VARARGS:
@@ -399,11 +397,11 @@ def _check_parameters(cls: type, attr: str, value: FunctionType) -> None:
         _fail_probe(cls, attr, code, "arguments cannot have defaults", "remove the default values")
 
 
-def _fail_probe(cls: type, attr: str, code: CodeType, problem: str, fix: str) -> NoReturn:
+def _fail_probe(cls: type, attr: str, code: "CodeType", problem: str, fix: str) -> "NoReturn":
     _fail(f"{code.co_filename}:{code.co_firstlineno}", f"probe {cls.__qualname__}.{attr}", problem, fix)
 
 
-def _is_probe_call(annotation: Any, function: FunctionType) -> bool:
+def _is_probe_call(annotation: "Any", function: "FunctionType") -> bool:
     """Whether a return annotation says what calling the probe gives (or ``None``)."""
     if isinstance(annotation, str) and annotation.rpartition(".")[2] == "ProbeCall":
         return True  # also when ProbeCall is imported for type checkers only
@@ -414,7 +412,7 @@ def _is_probe_call(annotation: Any, function: FunctionType) -> bool:
     return returned is ProbeCall or returned is None or returned is type(None)
 
 
-def _as_declared(value: Any) -> Any:
+def _as_declared(value: "Any") -> "Any":
     """The function as declared, under the wrappers other tools put around it
     (beartype's, anything made with ``functools.wraps``)."""
     for _ in range(100):
@@ -426,7 +424,7 @@ def _as_declared(value: Any) -> Any:
     return value
 
 
-def _written_empty(code: CodeType) -> bool:
+def _written_empty(code: "CodeType") -> bool:
     """Whether the source of a declaration whose code is not empty has an empty
     body: another tool (typeguard's instrumentation) added the code."""
     import ast
@@ -445,14 +443,14 @@ def _written_empty(code: CodeType) -> bool:
     return False
 
 
-def _evaluate(annotation: Any, function: FunctionType) -> Any:
+def _evaluate(annotation: "Any", function: "FunctionType") -> "Any":
     """Evaluate a string annotation (``from __future__ import annotations``)."""
     if isinstance(annotation, str):
         return eval(annotation, function.__globals__)  # noqa: S307 - the user's own annotation
     return annotation
 
 
-def _class_body_code(cls: type, caller: Optional[FrameType]) -> Optional[CodeType]:
+def _class_body_code(cls: type, caller: "Optional[FrameType]") -> "Optional[CodeType]":
     """Find the code object of the class body in the frame that defined it.
 
     Python keeps only the last of two ``def``s with one name; the body's
@@ -469,7 +467,7 @@ def _class_body_code(cls: type, caller: Optional[FrameType]) -> Optional[CodeTyp
     return None
 
 
-def _class_location(cls: type, body: Optional[CodeType], caller: Optional[FrameType]) -> str:
+def _class_location(cls: type, body: "Optional[CodeType]", caller: "Optional[FrameType]") -> str:
     if body is not None:
         return f"{body.co_filename}:{body.co_firstlineno}"
     if caller is not None:
@@ -477,7 +475,7 @@ def _class_location(cls: type, body: Optional[CodeType], caller: Optional[FrameT
     return f"module {cls.__module__}"
 
 
-def _check_duplicates(cls: type, body: Optional[CodeType], where: str) -> None:
+def _check_duplicates(cls: type, body: "Optional[CodeType]", where: str) -> None:
     if body is None:
         return
     seen: dict[str, CodeType] = {}
@@ -492,13 +490,13 @@ def _check_duplicates(cls: type, body: Optional[CodeType], where: str) -> None:
 class _Declared(NamedTuple):
     """Where a provider name was declared, by a class that may since have been collected."""
 
-    cls: Any  # a weak reference
+    cls: "Any"  # a weak reference
     module: str
     qualname: str
     where: str
 
 
-_declared: dict[str, _Declared] = {}
+_declared: "dict[str, _Declared]" = {}
 _declared_lock = RLock()  # RLock: a finalizer run by gc.collect() below may declare one
 
 
@@ -523,7 +521,7 @@ def _claim_provider_name(name: str, cls: type, where: str) -> None:
         _declared[name] = _Declared(weak_ref(cls), cls.__module__, cls.__qualname__, where)
 
 
-def _fail(where: str, subject: str, problem: str, fix: str) -> NoReturn:
+def _fail(where: str, subject: str, problem: str, fix: str) -> "NoReturn":
     raise ProbeDefinitionError(f"{where}: {subject}: {problem}; {fix}")
 
 

@@ -8,8 +8,6 @@ apply to tracers' warnings as to any other (``ignore``, ``once``, ``default``,
 exception: such a warning is shown instead.  Strict mode (``TRACERS_STRICT``)
 is the way to make argument mismatches raise.
 """
-from __future__ import annotations
-
 import os
 import sys
 
@@ -21,10 +19,10 @@ if TYPE_CHECKING:
     from types import FrameType
     from typing import Dict, Optional
 
-_reported: Dict[str, object] = {}
+_reported: "Dict[str, object]" = {}
 
 
-def fire_failed(label: str, problem: BaseException) -> None:
+def fire_failed(label: str, problem: "BaseException") -> None:
     """Report that ``label`` (``provider:probe``) was not fired.
 
     Strict mode raises so tests see the mistake; otherwise the event is
@@ -69,14 +67,14 @@ def warn(message: str) -> None:
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
-def user_frame(frame: Optional[FrameType]) -> Optional[FrameType]:
+def user_frame(frame: "Optional[FrameType]") -> "Optional[FrameType]":
     """The first frame, from ``frame`` outwards, whose code is not tracers' own."""
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
     return frame
 
 
-def _user_stacklevel() -> tuple[int, Optional[FrameType]]:
+def _user_stacklevel() -> "tuple[int, Optional[FrameType]]":
     """The stack level (for :func:`warnings.warn` called from :func:`warn`) of the
     first caller outside tracers, and that caller's frame."""
     level, frame = 1, sys._getframe(2)

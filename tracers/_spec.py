@@ -1,6 +1,4 @@
 """Plain descriptions of providers and probes, shared by backends and the CLI."""
-from __future__ import annotations
-
 from ._record import NamedTuple
 from ._types import ArgType
 
@@ -11,12 +9,12 @@ if TYPE_CHECKING:
 
 class ArgSpec(NamedTuple):
     name: str
-    type: ArgType
+    type: "ArgType"
 
 
 class ProbeSpec(NamedTuple):
     name: str
-    args: tuple[ArgSpec, ...]
+    args: "tuple[ArgSpec, ...]"
     filename: str
     lineno: int
 
@@ -31,7 +29,7 @@ class ProviderSpec(NamedTuple):
     name: str  # the provider name tracers see
     qualname: str  # the Python class that declared it
     module: str
-    probes: tuple[ProbeSpec, ...]
+    probes: "tuple[ProbeSpec, ...]"
 
 
 class ProbeBinding(NamedTuple):
@@ -46,12 +44,12 @@ class ProbeBinding(NamedTuple):
     frame per event) says so with ``reports_errors``.
     """
 
-    gate: Any
-    fire: Callable[..., None]
+    gate: "Any"
+    fire: "Callable[..., None]"
     reports_errors: bool = False
 
 
-def provider_to_dict(spec: ProviderSpec) -> dict[str, Any]:
+def provider_to_dict(spec: "ProviderSpec") -> "dict[str, Any]":
     """A JSON-ready description (written beside each USDT object for ``list --pid``)."""
     return {
         "name": spec.name, "qualname": spec.qualname, "module": spec.module,
@@ -61,7 +59,7 @@ def provider_to_dict(spec: ProviderSpec) -> dict[str, Any]:
     }
 
 
-def provider_from_dict(data: dict[str, Any]) -> ProviderSpec:
+def provider_from_dict(data: "dict[str, Any]") -> "ProviderSpec":
     """Rebuild a spec from :func:`provider_to_dict` output."""
     probes = tuple(
         ProbeSpec(p["name"], tuple(ArgSpec(a["name"], ArgType(**a["type"])) for a in p["args"]),

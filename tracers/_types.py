@@ -4,8 +4,6 @@ Every supported annotation maps to one :class:`ArgType`, which knows its C
 size and signedness (for USDT argument strings) and how to normalise a Python
 value at fire time.
 """
-from __future__ import annotations
-
 import sys
 from _operator import index as _index  # operator.index, without importing operator
 
@@ -82,7 +80,7 @@ class ArgType(NamedTuple):
     def is_pointer(self) -> bool:
         return self.kind in ("str", "bytes")
 
-    def converter(self, strict: bool, name: str = "") -> Converter:
+    def converter(self, strict: bool, name: str = "") -> "Converter":
         """A function giving the value as fired: an int wrapped to width, a bool, str, bytes or None.
 
         A value of the wrong kind (a float for an integer, ``None`` for a
@@ -97,12 +95,12 @@ class ArgType(NamedTuple):
             return lambda value: None if value is None else convert(value)
         return convert
 
-    def wrong_kind(self, value: Any, prefix: str = "") -> TypeError:
+    def wrong_kind(self, value: "Any", prefix: str = "") -> "TypeError":
         """The error for a value that is not of the declared kind."""
         return TypeError(f"{prefix}expected {self.display}, got {kind_name(value)}")
 
 
-def kind_name(value: Any) -> str:
+def kind_name(value: "Any") -> str:
     """``float``, ``None``, ``numpy.float64``: the value's type as a user names it."""
     if value is None:
         return "None"
@@ -111,12 +109,12 @@ def kind_name(value: Any) -> str:
     return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"
 
 
-def _int_converter(t: ArgType, strict: bool, prefix: str) -> Converter:
+def _int_converter(t: "ArgType", strict: bool, prefix: str) -> "Converter":
     bits = t.size * 8
     low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if t.signed else (0, (1 << bits) - 1)
     mask, display = (1 << bits) - 1, t.display
 
-    def convert(value: Any) -> Any:
+    def convert(value: "Any") -> "Any":
         if value.__class__ is int and low <= value <= high:
             return value
         try:
@@ -133,8 +131,8 @@ def _int_converter(t: ArgType, strict: bool, prefix: str) -> Converter:
     return convert
 
 
-def _bool_converter(t: ArgType, strict: bool, prefix: str) -> Converter:
-    def convert(value: Any) -> Any:
+def _bool_converter(t: "ArgType", strict: bool, prefix: str) -> "Converter":
+    def convert(value: "Any") -> "Any":
         if value.__class__ is bool:
             return value
         if isinstance(value, int) or _is_numpy_bool(value):
@@ -147,14 +145,14 @@ def _bool_converter(t: ArgType, strict: bool, prefix: str) -> Converter:
     return convert
 
 
-def _is_numpy_bool(value: Any) -> bool:
+def _is_numpy_bool(value: "Any") -> bool:
     """``numpy.bool_`` is not an ``int``; numpy is never imported for this."""
     numpy = sys.modules.get("numpy")
     return numpy is not None and isinstance(value, numpy.bool_)
 
 
-def _str_converter(t: ArgType, strict: bool, prefix: str) -> Converter:
-    def convert(value: Any) -> str:
+def _str_converter(t: "ArgType", strict: bool, prefix: str) -> "Converter":
+    def convert(value: "Any") -> str:
         if isinstance(value, str):
             return value
         raise t.wrong_kind(value, prefix)
@@ -162,8 +160,8 @@ def _str_converter(t: ArgType, strict: bool, prefix: str) -> Converter:
     return convert
 
 
-def _bytes_converter(t: ArgType, strict: bool, prefix: str) -> Converter:
-    def convert(value: Any) -> bytes:
+def _bytes_converter(t: "ArgType", strict: bool, prefix: str) -> "Converter":
+    def convert(value: "Any") -> bytes:
         if isinstance(value, bytes):
             return value
         if isinstance(value, (bytearray, memoryview)):
@@ -173,7 +171,7 @@ def _bytes_converter(t: ArgType, strict: bool, prefix: str) -> Converter:
     return convert
 
 
-_CONVERTERS: dict[str, Callable[[ArgType, bool, str], Converter]] = {
+_CONVERTERS: "dict[str, Callable[[ArgType, bool, str], Converter]]" = {
     "int": _int_converter,
     "bool": _bool_converter,
     "str": _str_converter,
@@ -188,7 +186,7 @@ _PLAIN = {
 }
 
 
-def arg_type_of(annotation: Any) -> ArgType:
+def arg_type_of(annotation: "Any") -> "ArgType":
     """Map an evaluated annotation to its :class:`ArgType`.
 
     Raises :class:`TypeError` with a short reason when it is not supported.
@@ -222,7 +220,7 @@ def arg_type_of(annotation: Any) -> ArgType:
     return ArgType(found.kind, found.size, found.signed, optional)
 
 
-def _name_of(annotation: Any) -> str:
+def _name_of(annotation: "Any") -> str:
     if isinstance(annotation, type):
         return annotation.__qualname__
     return repr(annotation).replace("typing.", "")
