@@ -194,6 +194,8 @@ def main() -> None:
         lines = [
             Pair("hook from sitecustomize, off: -c pass / plain -c pass", [h, "-c", "pass"], [p, "-c", "pass"],
                  off, off, cwd, 1.10),
+            Pair("the same / installed, no sitecustomize (the .pth in both)", [h, "-c", "pass"], [i, "-c", "pass"],
+                 off, off, cwd),
             Pair("-c 'import tracers' / -c pass", [i, "-c", "import tracers"], [i, "-c", "pass"], off, off, cwd, 1.15),
             Pair("TRACERS=usdt -m tracers run hello.py / hello.py", [i, "-m", "tracers", "run", "hello.py"],
                  [i, "hello.py"], usdt, off, cwd, 1.40),

@@ -58,15 +58,25 @@ def test_import_tracers_imports_only_the_package() -> None:
     assert added_by("import tracers") == ["tracers"]
 
 
-def test_installing_the_hook_imports_only_the_package_finder_and_hook() -> None:
+def test_installing_the_hook_imports_only_the_package_and_the_hook() -> None:
     added = added_by("import tracers.importhook\ntracers.importhook.install()")
-    assert added == ["tracers", "tracers.importhook", "tracers.importhook._finder"]
+    assert added == ["tracers", "tracers.importhook"]
+
+
+def test_importing_the_standard_library_under_the_hook_loads_no_more_of_tracers() -> None:
+    """The finder leaves standard modules to the standard loader: the rewriting loader is not even imported."""
+    added = added_by("import tracers.importhook\ntracers.importhook.install()\nimport json, logging, email.message")
+    assert [name for name in added if name.startswith("tracers")] == ["tracers", "tracers.importhook"]
+
+
+def test_the_loader_is_still_the_package_s_attribute() -> None:
+    added = added_by("import tracers.importhook\nassert tracers.importhook.TracersLoader.__name__ == 'TracersLoader'")
+    assert added == ["tracers", "tracers.importhook", "tracers.importhook._loader"]
 
 
 def test_installing_the_hook_with_tracing_set_adds_only_the_mode() -> None:
     added = added_by("import tracers.importhook\ntracers.importhook.install()", env={"TRACERS": "usdt"})
-    assert added == ["_operator", "tracers", "tracers._config", "tracers._record", "tracers.importhook",
-                     "tracers.importhook._finder"]
+    assert added == ["_operator", "tracers", "tracers._config", "tracers._record", "tracers.importhook"]
 
 
 def test_the_pth_line_with_its_variable_unset_imports_nothing() -> None:
@@ -76,7 +86,7 @@ def test_the_pth_line_with_its_variable_unset_imports_nothing() -> None:
 
 def test_a_library_hook_imports_the_same() -> None:
     added = added_by("import tracers.importhook\ntracers.importhook.install(packages=['mylib'])")
-    assert added == ["tracers", "tracers.importhook", "tracers.importhook._finder"]
+    assert added == ["tracers", "tracers.importhook"]
 
 
 def test_api_names_are_imported_on_first_use() -> None:
@@ -115,3 +125,21 @@ def test_the_first_hook_import_of_a_plain_module_does_not_load_the_parser(tmp_pa
     added = added_by(f"import sys; sys.dont_write_bytecode = True; sys.path.insert(0, {str(tmp_path)!r})\n"
                      f"import tracers.importhook; tracers.importhook.install(); import plain_module")
     assert not set(HEAVY) & set(added), added
+
+
+def test_the_finder_knows_the_standard_library_as_sysconfig_names_it() -> None:
+    """The finder computes the paths without importing sysconfig: they must be the same ones."""
+    import sysconfig
+
+    import tracers.importhook as hook
+
+    finder = hook.TracersFinder()
+    paths = sysconfig.get_paths()
+    for key in ("stdlib", "platstdlib"):
+        assert finder.in_standard_library(os.path.join(paths[key], "json", "__init__.py")), key
+        assert finder.in_standard_library(os.path.join(os.path.realpath(paths[key]), "os.py")), key
+    for key in ("purelib", "platlib"):
+        assert not finder.in_standard_library(os.path.join(paths[key], "somepackage", "__init__.py")), key
+        assert not finder.in_standard_library(os.path.join(os.path.realpath(paths[key]), "module.py")), key
+    assert finder.in_standard_library(os.__file__)
+    assert not finder.in_standard_library(str(REPO / "tracers" / "__init__.py"))

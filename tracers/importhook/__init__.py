@@ -10,27 +10,56 @@ or run the program with ``python -m tracers run``, or set
 ``TRACERS_IMPORTHOOK=1``: the ``tracers-importhook.pth`` file that ``pip``
 installs with tracers then calls :func:`startup` as Python starts (``run``
 sets it, so that its child processes get the hook too).
+
+Every process that installs the hook imports this module, so it holds what
+installing needs (the finder) and nothing more: the loader that rewrites
+(``_loader``) is imported with the first module it is given.
+
+The finder sits just before the standard ``PathFinder`` and asks it for the
+spec, so the file system is searched once.  Only plain source modules outside
+the standard library and tracers itself get the rewriting loader; everything
+else keeps the spec the standard machinery made.  Three kinds of module come
+from elsewhere and are reached all the same:
+
+- modules that a finder placed after ``PathFinder`` provides (setuptools'
+  editable installs map a package's top level that way): when ``PathFinder``
+  finds nothing, those finders are asked, in their order, here;
+- modules whose loader is another tool's ``SourceFileLoader`` subclass
+  (beartype.claw's path hook): composed with, see :mod:`._compose`;
+- modules of finders that sit before this one (typeguard's import hook): the
+  finder's class is adopted once its module is imported (``_AFTER_IMPORT``).
 """
 import os
+import site  # imported at start-up already, unless python -S
 import sys
 from _thread import allocate_lock
 
 # importlib's own modules, without importing the importlib package at start-up.
 import _frozen_importlib_external as _bootstrap_external
-from _frozen_importlib_external import PathFinder
-
-from ._finder import TracersFinder, TracersLoader, might_have_probe_sites, patch_after_import, patch_imported
+from _frozen_importlib_external import PathFinder, SourceFileLoader
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
     from types import ModuleType, TracebackType
-    from typing import Iterable, Optional, Sequence
+    from typing import Callable, Dict, Iterable, Optional, Sequence
+
+    from ._loader import TracersLoader
 
 __all__ = ["install", "uninstall", "installed", "startup", "TracersFinder", "TracersLoader", "ENV_HOOK"]
 
 # The standard import system's own function, bound now, before another tool can swap it
 # for its own variant while it loads a module; _cache (imported later) uses it.
 _standard_cache_from_source = _bootstrap_external.cache_from_source
+
+if not TYPE_CHECKING:  # type checkers see the import above, and no catch-all __getattr__
+    def __getattr__(name):
+        """``TracersLoader``, from the module imported with the first module it loads."""
+        if name == "TracersLoader":
+            from ._loader import TracersLoader
+
+            return TracersLoader
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: Set (to 1) to install the hook as Python starts, in this process and its children.
 ENV_HOOK = "TRACERS_IMPORTHOOK"
@@ -147,7 +176,7 @@ def _warn_about_earlier_imports(packages: "Optional[Sequence[str]]", finder: "Tr
             continue
         if name in sys.builtin_module_names or finder.in_standard_library(getattr(module, "__file__", None)):
             continue
-        if _fires_probes(module, tracers) and not isinstance(getattr(module, "__loader__", None), TracersLoader):
+        if _fires_probes(module, tracers) and not _rewritten_by_us(module):
             from .. import _fire, _report
 
             _fire.note_warned(name)
@@ -156,6 +185,12 @@ def _warn_about_earlier_imports(packages: "Optional[Sequence[str]]", finder: "Tr
                 f"its probe() calls are not rewritten and run through the slower fallback. "
                 f"Install the hook earlier (sitecustomize.py or 'python -m tracers run')."
             )
+
+
+def _rewritten_by_us(module: "ModuleType") -> bool:
+    loader = sys.modules.get(f"{__name__}._loader")  # not imported: no module was loaded through it
+    return loader is not None and isinstance(getattr(module, "__loader__", None), loader.TracersLoader)
+
 
 
 def _fires_probes(module: "ModuleType", tracers: "ModuleType") -> bool:
@@ -197,3 +232,232 @@ def _source_of(module: "ModuleType") -> "Optional[bytes]":
             return file.read()
     except OSError:
         return None
+
+
+def might_have_probe_sites(source: bytes) -> bool:
+    """``_transform.uses_probe``: whether ``source`` may hold a probe site, told
+    without importing the parser (which every start-up would pay for)."""
+    return b"tracers" in source and b"probe" in source
+
+
+def _apply(patch: "Callable[[ModuleType], None]", module: "ModuleType") -> None:
+    try:
+        patch(module)
+    except Exception as problem:  # an unknown version of that tool: its modules go unrewritten
+        from .. import _report
+        _report.warn(f"tracers: modules loaded through {module.__name__} will not be rewritten: {problem!r}")
+
+
+def _adopt_typeguard(module: "ModuleType") -> None:
+    from ._compose import adopt_finder_class
+    adopt_finder_class(getattr(module, "TypeguardFinder"))
+
+
+# Modules whose loaders or finders, once imported, must be taught about tracers.
+_AFTER_IMPORT: "Dict[str, Callable[[ModuleType], None]]" = {"typeguard._importhook": _adopt_typeguard}
+
+
+def patch_after_import(name: str, patch: "Callable[[ModuleType], None]") -> None:
+    """Run ``patch`` on module ``name`` once it is imported (now, if it already is)."""
+    _AFTER_IMPORT[name] = patch
+    module = sys.modules.get(name)
+    if module is not None:
+        _apply(patch, module)
+
+
+def patch_imported() -> None:
+    """Patch the modules of ``_AFTER_IMPORT`` imported before the hook was installed."""
+    for name, patch in list(_AFTER_IMPORT.items()):
+        module = sys.modules.get(name)
+        if module is not None:
+            _apply(patch, module)
+
+
+class TracersFinder:
+    """Hands rewritable source modules to :class:`TracersLoader`.
+
+    ``packages`` limits it to those packages and their submodules (a library
+    that rewrites only its own modules); ``None`` means every module outside
+    the standard library.
+    """
+
+    def __init__(self, packages: "Optional[Iterable[str]]" = None) -> None:
+        self.packages: Optional[frozenset[str]] = None if packages is None else frozenset(packages)
+        self._stdlib: tuple[str, ...] = ()
+        self._sites: tuple[str, ...] = ()
+        if self.packages is None:
+            self._find_stdlib()
+
+    def include(self, packages: "Optional[Iterable[str]]") -> bool:
+        """Widen the scope to more packages, or to every module (``None``); True if it grew."""
+        if self.packages is None:
+            return False
+        if packages is None:
+            self._find_stdlib()
+            self.packages = None
+            return True
+        wider = self.packages.union(packages)
+        grew = wider != self.packages
+        self.packages = wider  # replaced, never mutated: find_spec may be running in another thread
+        return grew
+
+    def find_spec(
+        self, fullname: str, path: "Optional[Sequence[str]]" = None, target: "Optional[ModuleType]" = None
+    ) -> "Optional[ModuleSpec]":
+        packages = self.packages
+        if packages is not None and not _in_packages(fullname, packages):
+            return None  # out of scope: the standard finders that follow handle it
+        spec = PathFinder.find_spec(fullname, path, target)
+        if spec is None:
+            spec = _from_later_finders(fullname, path, target)
+            if spec is None:
+                return None
+        loader = spec.loader
+        if fullname in _AFTER_IMPORT:
+            if type(loader) is SourceFileLoader and spec.origin is not None:
+                from ._loader import _PatchingLoader
+
+                spec.loader = _PatchingLoader(fullname, spec.origin, _AFTER_IMPORT[fullname])
+            return spec
+        if type(loader) is SourceFileLoader:
+            if self._wanted(fullname, spec.origin):
+                from ._loader import TracersLoader
+
+                spec.loader = TracersLoader(fullname, spec.origin)  # type: ignore[arg-type]
+            return spec
+        return self.adopt(fullname, spec)
+
+    def adopt(self, fullname: str, spec: "ModuleSpec") -> "ModuleSpec":
+        """Rewrite ``spec``'s module in the way its loader allows (another finder found it)."""
+        loader = spec.loader
+        if type(loader) is SourceFileLoader:
+            if self._wanted(fullname, spec.origin):
+                from ._loader import TracersLoader
+
+                spec.loader = TracersLoader(fullname, spec.origin)  # type: ignore[arg-type]
+        elif isinstance(loader, SourceFileLoader) and not _ours(loader) and self._wanted(fullname, spec.origin):
+            from ._compose import compose
+            compose(loader)
+        return spec
+
+    def invalidate_caches(self) -> None:
+        """PathFinder, still on sys.meta_path, clears its own caches."""
+
+    def _find_stdlib(self) -> None:
+        stdlib, sites = _standard_paths()
+        real = _real_paths(stdlib + sites)
+        self._stdlib = _directories(stdlib, real)
+        self._sites = _directories(sites, real)
+
+    def _wanted(self, fullname: str, origin: "Optional[str]") -> bool:
+        if origin is None or fullname == "tracers" or fullname.startswith("tracers."):
+            return False
+        if self.packages is not None:
+            return True  # named by its own package
+        return not self.in_standard_library(origin)
+
+    def in_standard_library(self, path: object) -> bool:
+        """Whether ``path`` is a file of the standard library, which a global hook leaves alone."""
+        return isinstance(path, str) and path.startswith(self._stdlib) and not path.startswith(self._sites)
+
+
+def _ours(loader: object) -> bool:
+    """Whether ``loader`` is one of tracers' own (none exists before ``_loader`` is imported)."""
+    module = sys.modules.get(f"{__name__}._loader")
+    return module is not None and isinstance(loader, (module.TracersLoader, module._PatchingLoader))
+
+
+def _in_packages(fullname: str, packages: "frozenset[str]") -> bool:
+    """Whether module ``fullname`` is one of ``packages`` or inside one of them."""
+    end = fullname.find(".")
+    while end != -1:
+        if fullname[:end] in packages:
+            return True
+        end = fullname.find(".", end + 1)
+    return fullname in packages
+
+
+def _from_later_finders(
+    fullname: str, path: "Optional[Sequence[str]]", target: "Optional[ModuleType]"
+) -> "Optional[ModuleSpec]":
+    """The spec that the finders after ``PathFinder`` give, in their order, as
+    the import system would ask them next."""
+    finders = list(sys.meta_path)
+    try:
+        start = finders.index(PathFinder) + 1
+    except ValueError:
+        return None
+    for finder in finders[start:]:
+        find_spec = getattr(finder, "find_spec", None)
+        if find_spec is not None:
+            spec: Optional[ModuleSpec] = find_spec(fullname, path, target)
+            if spec is not None:
+                return spec
+    return None
+
+
+def _directories(paths: "Iterable[str]", real: "Dict[str, str]") -> "tuple[str, ...]":
+    """Prefixes that match files inside ``paths``, as given and with links resolved (``real``)."""
+    found = set()
+    for path in paths:
+        found.add(os.path.join(path, ""))
+        found.add(os.path.join(real[path], ""))
+    return tuple(sorted(found))
+
+
+def _real_paths(paths: "Iterable[str]") -> "Dict[str, str]":
+    """``os.path.realpath`` of each path, each directory resolved once by the kernel where it can.
+
+    ``os.path.realpath`` checks every component of a path for a link, one
+    system call and some Python each: a directory opened with ``O_PATH`` is
+    named, resolved, by its ``/proc/self/fd`` entry, and a directory inside
+    one resolved already needs one check of its own name.
+    """
+    real: "Dict[str, str]" = {}
+    for path in sorted(set(paths), key=len):  # parents first
+        parent, name = os.path.split(path)
+        if parent in real and name not in ("", ".", "..") and not os.path.islink(path):
+            real[path] = os.path.join(real[parent], name)  # inside a directory resolved already
+            continue
+        try:
+            fd = os.open(path, _O_PATH_DIRECTORY)
+        except (OSError, AttributeError):  # missing, not a directory, not Linux
+            real[path] = os.path.realpath(path)
+            continue
+        try:
+            resolved = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # no /proc
+            resolved = os.path.realpath(path)
+        finally:
+            os.close(fd)
+        real[path] = resolved if os.path.isabs(resolved) else os.path.realpath(path)
+    return real
+
+
+_O_PATH_DIRECTORY = getattr(os, "O_PATH", 0) | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _standard_paths() -> "tuple[list[str], list[str]]":
+    """The standard library's directories, and the site directories (which may lie inside them).
+
+    On POSIX, what ``sysconfig.get_paths()`` gives for ``stdlib``, ``platstdlib``,
+    ``purelib`` and ``platlib``, computed as its default scheme does, plus the
+    directory of ``os`` itself and ``site.getsitepackages()`` (a distribution's
+    own site directories): importing ``sysconfig`` and its configuration data
+    would cost every start-up more than the rest of the hook.
+    """
+    getsitepackages = getattr(site, "getsitepackages", None)  # missing in old virtualenvs
+    distribution_sites = list(getsitepackages()) if getsitepackages is not None else []
+    if os.name != "posix":
+        import sysconfig
+
+        paths = sysconfig.get_paths()
+        return [paths["stdlib"], paths["platstdlib"]], [paths["purelib"], paths["platlib"]] + distribution_sites
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}{'t' if 't' in sys.abiflags else ''}"
+    stdlib = [os.path.join(sys.base_prefix, sys.platlibdir, version),
+              os.path.join(sys.exec_prefix, sys.platlibdir, version)]
+    if getattr(os, "__file__", None):
+        stdlib.append(os.path.dirname(os.__file__))
+    sites = [os.path.join(sys.prefix, "lib", version, "site-packages"),
+             os.path.join(sys.exec_prefix, sys.platlibdir, version, "site-packages")]
+    return stdlib, sites + distribution_sites

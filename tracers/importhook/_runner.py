@@ -12,7 +12,7 @@ import builtins
 import os
 import sys
 
-from ._finder import TracersLoader, compile_main
+from ._loader import TracersLoader, compile_main
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
