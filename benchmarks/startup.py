@@ -15,10 +15,14 @@ processes, and gives the median of each command's wall time and CPU time
 (user + system, the kernel's accounting of the finished child) and the median
 of the A/B ratios pair by pair, which stays meaningful while the machine's
 speed drifts.  Tracing mode variables are unset unless a line sets them; USDT
-objects go to a private runtime directory made for the run.
+objects go to a private runtime directory made for the run, where another
+process of the same program keeps ``hello.py``'s provider object loaded (a
+service of several processes), except on the line that says otherwise.
+``python -m`` of an empty module shows what Python's own ``-m`` costs, which
+``python -m tracers run`` pays before any of tracers runs.
 
-    python benchmarks/startup.py                 # about a minute
-    python benchmarks/startup.py --pairs 41
+    python benchmarks/startup.py                 # a few minutes
+    python benchmarks/startup.py --pairs 41 --only 1,2
     python benchmarks/startup.py --repo DIR      # measure another checkout
     python benchmarks/startup.py --importtime    # also: where the time goes (-X importtime)
 """

@@ -90,8 +90,10 @@ def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool,
     if strict:
         return checked
     code = _fire_code([arg.type for arg in probe.args])
-    # Python 3.9 needs the builtins named.
-    namespace = {"stub": stub, "checked": checked, "refuse": _refuse, "encode": str.encode, "__builtins__": builtins}
+    # Python 3.9 needs the builtins named; the ones fire uses are globals of its own (one dict
+    # lookup each, where Python before 3.11 looks a builtin up in two).
+    namespace = {"stub": stub, "checked": checked, "refuse": _refuse, "encode": str.encode, "int": int,
+                 "bool": bool, "bytes": bytes, "len": len, "__builtins__": builtins}
     fire: Callable[..., None] = FunctionType(code, namespace, "fire", (_MISSING,) * len(probe.args))
     return fire
 
