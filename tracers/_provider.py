@@ -56,9 +56,12 @@ def _is_c_identifier(name: object) -> bool:
 
 def _has_empty_body(code: "CodeType") -> bool:
     """True for a body that is only a docstring, ``...`` or ``pass``."""
-    first, *rest = code.co_consts or (None,)
-    return (code.co_code in _EMPTY_BODIES and not code.co_names
-            and (first is None or isinstance(first, str)) and all(c is None for c in rest))
+    if code.co_code not in _EMPTY_BODIES or code.co_names:
+        return False
+    consts = code.co_consts
+    if consts == (None,) or not consts:
+        return True
+    return (consts[0] is None or isinstance(consts[0], str)) and all(c is None for c in consts[1:])
 
 
 class ProbeCall:
@@ -352,36 +355,42 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
     if returned is not None and not _is_probe_call(returned, value):
         _fail_probe(cls, attr, code, "a probe definition returns ProbeCall",
                     "write '-> ProbeCall' (from tracers import ProbeCall), or no return annotation")
-    args = []
-    slots = 0
-    for arg in names:
-        annotation = annotations.get(arg, _MISSING)
-        key = (arg, annotation, id(value.__globals__)) if isinstance(annotation, str) else None
-        found = known.get(key) if key is not None else None
-        if found is None:
-            found = _arg_spec(cls, attr, value, arg, annotation)
-            if key is not None:
-                known[key] = found
-        args.append(found)
-        slots += 2 if found.type.kind == "bytes" else 1
+    # The same names, annotated alike, in the same module: described alike.
+    signature: "Any" = (names, tuple(annotations.items()), id(value.__globals__))
+    try:
+        args = known.get(signature)
+    except TypeError:  # an unhashable annotation
+        signature = args = None
+    if args is None:
+        args = tuple(_arg_spec(cls, attr, value, arg, annotations.get(arg, _MISSING), known) for arg in names)
+        if signature is not None:
+            known[signature] = args
+    slots = len(args) + sum(1 for arg in args if arg.type.kind == "bytes")
     if slots > MAX_ARGS:
         _fail_probe(cls, attr, code, f"needs {slots} USDT arguments (each bytes value takes two: its address "
                     f"and its length); USDT allows at most {MAX_ARGS}", "pass fewer values, or split the probe in two")
-    return ProbeSpec(attr, tuple(args), code.co_filename, code.co_firstlineno)
+    return ProbeSpec(attr, args, code.co_filename, code.co_firstlineno)
 
 
 _MISSING = object()
 
 
-def _arg_spec(cls: type, attr: str, value: "FunctionType", arg: str, annotation: "Any") -> "ArgSpec":
-    """One argument's description, from its annotation."""
+def _arg_spec(cls: type, attr: str, value: "FunctionType", arg: str, annotation: "Any",
+              known: "dict[Any, Any]") -> "ArgSpec":
+    """One argument's description, from its annotation (evaluated once per provider and module)."""
     if annotation is _MISSING:
         _fail_probe(cls, attr, value.__code__, f"argument {arg!r} has no annotation", f"annotate it with {SUPPORTED}")
-    try:
-        arg_type = arg_type_of(_evaluate(annotation, value))
-    except Exception as problem:
-        _fail_probe(cls, attr, value.__code__, f"argument {arg!r}: {problem}", f"annotate it with {SUPPORTED}")
-    return ArgSpec(arg, arg_type)
+    key = (arg, annotation, id(value.__globals__)) if isinstance(annotation, str) else None
+    found = known.get(key) if key is not None else None
+    if found is None:
+        try:
+            arg_type = arg_type_of(_evaluate(annotation, value))
+        except Exception as problem:
+            _fail_probe(cls, attr, value.__code__, f"argument {arg!r}: {problem}", f"annotate it with {SUPPORTED}")
+        found = ArgSpec(arg, arg_type)
+        if key is not None:
+            known[key] = found
+    return found
 
 
 def _check_parameters(cls: type, attr: str, value: "FunctionType") -> None:

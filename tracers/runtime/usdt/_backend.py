@@ -14,7 +14,7 @@ from _ctypes import RTLD_LOCAL, dlopen, dlsym
 from ... import _report
 from ..._errors import BackendError
 from . import _store
-from ._describe import describe, identity, probe_def
+from ._describe import describe, identity, probe_defs
 from ._elf import BASE_SYMBOL, SharedObject, build_shared_object, host_machine
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
@@ -55,7 +55,7 @@ class UsdtBackend:
     def _bind(self, provider: ProviderSpec, strict: bool) -> dict[str, ProbeBinding]:
         description = describe(provider)
         name, build_id = identity(provider.name, description, self.machine)
-        shared = build_shared_object(provider.name, [probe_def(p) for p in provider.probes], self.machine,
+        shared = build_shared_object(provider.name, probe_defs(provider), self.machine,
                                      build_id, description)
         store = _store.object_store()
         held = store.obtain(name, shared.data)

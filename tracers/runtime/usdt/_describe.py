@@ -56,10 +56,9 @@ def slots_of(arg: ArgType) -> tuple[ArgSlot, ...]:
     return (ArgSlot(arg.size, arg.signed),)
 
 
-# Per signature (the probe's argument types), what the writer and the description need:
-# a provider of thousands of probes has a handful of signatures.
+# Per signature (the probe's argument types), what the writer needs: a provider of thousands
+# of probes has a handful of signatures.
 _SLOTS: dict[tuple[ArgType, ...], tuple[ArgSlot, ...]] = {}
-_DISPLAY: dict[ArgType, str] = {}
 
 
 def probe_def(probe: ProbeSpec) -> ProbeDef:
@@ -71,18 +70,31 @@ def probe_def(probe: ProbeSpec) -> ProbeDef:
     return ProbeDef(probe.name, slots)
 
 
+def probe_defs(provider: ProviderSpec) -> list[ProbeDef]:
+    """Every probe of ``provider`` as the ELF writer sees it.
+
+    Probes described alike share their argument tuple (see ``tracers._provider``):
+    each distinct one is looked at once.
+    """
+    by_args: dict[int, tuple[ArgSlot, ...]] = {}
+    found = []
+    for probe in provider.probes:
+        slots = by_args.get(id(probe.args))
+        if slots is None:
+            slots = by_args[id(probe.args)] = probe_def(probe).args
+        found.append(ProbeDef(probe.name, slots))
+    return found
+
+
 def describe(provider: ProviderSpec) -> bytes:
     """The text stored in the object: one line per probe, ``name arg:type ...``."""
-    display = _DISPLAY
+    by_args: dict[int, str] = {}  # probes described alike share their argument tuple
     lines = [_MAGIC, f"provider {provider.name}"]
     for probe in provider.probes:
-        words = ["probe", probe.name]
-        for arg in probe.args:
-            shown = display.get(arg.type)
-            if shown is None:
-                shown = display[arg.type] = arg.type.display
-            words.append(f"{arg.name}:{shown}")
-        lines.append(" ".join(words))
+        words = by_args.get(id(probe.args))
+        if words is None:
+            words = by_args[id(probe.args)] = "".join(f" {arg.name}:{arg.type.display}" for arg in probe.args)
+        lines.append(f"probe {probe.name}{words}")
     return ("\n".join(lines) + "\n").encode()
 
 
