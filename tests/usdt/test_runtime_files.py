@@ -227,14 +227,21 @@ def test_an_unsafe_runtime_directory_is_refused(traced, tmp_path: Path, planted:
 
 @pytest.mark.parametrize("variable", ["TRACERS_RUNTIME_DIR", "XDG_RUNTIME_DIR", "XDG_CACHE_HOME"])
 def test_a_relative_directory_is_ignored_with_one_warning(traced, tmp_path: Path, variable: str) -> None:
+    """Not resolved at start, nor after the program's chdir(): a private directory waits at
+    both places the relative value could name, and neither is used."""
     home = tmp_path / "home"
     home.mkdir(mode=0o700)
+    moved = tmp_path / "moved"
+    relative = "relative/tracers" if variable != "TRACERS_RUNTIME_DIR" else "relative"
+    for cwd in (tmp_path, moved):  # where the program starts, and where it goes before its first provider
+        (cwd / relative).mkdir(mode=0o700, parents=True)
     env = {"TRACERS_RUNTIME_DIR": "", "XDG_RUNTIME_DIR": "", "XDG_CACHE_HOME": "", "HOME": str(home),
-           variable: "relative/dir"}
-    process = traced(ONE_SHOT, hook=False, env=env)
+           variable: "relative"}
+    process = traced("import os, sys\nos.chdir(sys.argv[1])\n" + ONE_SHOT, str(moved), hook=False, env=env)
     assert process.wait() == 0, process.describe()
     (path,) = json.loads(process.stdout_lines()[-1])["paths"]
-    assert Path(path).parent == home / ".cache" / "tracers"  # the next place, not one under the cwd
+    assert Path(path).parent == home / ".cache" / "tracers"  # the next place, not one under either cwd
     stderr = process.stderr_text()
-    assert stderr.count("Warning") == 1 and f"ignoring {variable}='relative/dir'" in stderr, stderr
-    assert not (tmp_path / "relative").exists()
+    assert stderr.count("Warning") == 1 and f"ignoring {variable}='relative'" in stderr, stderr
+    for cwd in (tmp_path, moved):
+        assert files(cwd / relative) == []
