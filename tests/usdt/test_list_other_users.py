@@ -33,13 +33,18 @@ LIST_TIMEOUT = 60.0
 
 MAPPER = '''\
 import ctypes
+import mmap
 import os
 import sys
 
-replace = sys.argv[1] == "then-replace-by-fifo"
+mapped = []
 for path in sys.argv[2:]:
+    if sys.argv[1] == "mmap":  # any file can be mapped, not only one the loader accepts
+        with open(path, "rb") as file:
+            mapped.append(mmap.mmap(file.fileno(), 0, prot=mmap.PROT_READ))
+        continue
     ctypes.CDLL(path)
-    if replace:  # the user swaps the file under the name the process mapped it by
+    if sys.argv[1] == "then-replace-by-fifo":  # the user swaps the file under the name the process mapped it by
         os.mkfifo(path + ".new")
         os.rename(path + ".new", path)
 print("ready", os.getpid(), flush=True)
@@ -189,6 +194,44 @@ def test_a_huge_mapped_object_is_not_read(spawn, other_user: OtherUser, theirs: 
     assert listing.returncode == 1 and listing.stdout == "", listing
     (line,) = refused_lines(listing)
     assert line.startswith(f"tracers list: refused {path}: ") and "larger than" in line, line
+
+
+def malformed_objects() -> dict:
+    """ELF images whose headers point outside the file, or anywhere."""
+    import struct
+
+    good = object_bytes(valid_description(), "listed")
+    header = struct.Struct("<16sHHIQQQIHHHHHH")
+    fields = list(header.unpack_from(good))
+
+    def patched(**changes: int) -> bytes:
+        names = {"shoff": 6, "shentsize": 11, "shnum": 12, "shstrndx": 13}
+        values = list(fields)
+        for name, value in changes.items():
+            values[names[name]] = value
+        return header.pack(*values) + good[header.size:]
+
+    return {
+        "section headers at offset 2**64 - 1": patched(shoff=(1 << 64) - 1),
+        "section headers past the end": patched(shoff=len(good) + 4096),
+        "no section headers": patched(shnum=0),
+        "a names section index out of range": patched(shstrndx=60, shnum=61),
+        "not an ELF file": b"#!/bin/sh\n" + good,
+        "empty": b"",
+    }
+
+
+def test_malformed_objects_get_one_line_each(spawn, other_user: OtherUser, theirs: Path) -> None:
+    crafted = {kind: object_file(theirs, f"bad{index}", data or b"\0", other_user)
+               for index, (kind, data) in enumerate(malformed_objects().items())}
+    process = start_mapper(spawn, other_user, list(crafted.values()), then="mmap")
+
+    listing = list_pid(process.pid)
+    assert listing.returncode == 1 and listing.stdout == "", listing
+    lines = refused_lines(listing)
+    assert len(lines) == len(crafted), listing.stderr
+    for kind, path in crafted.items():
+        assert sum(line.startswith(f"tracers list: refused {path}: ") for line in lines) == 1, (kind, lines)
 
 
 TOKEN = "INJECTED"

@@ -154,7 +154,7 @@ def read_object(mapping: Mapping, owner: int, budget: ReadBudget) -> ProviderSpe
             raise ValueError("replaced since the process mapped it; not read")
         if info.st_size > MAX_OBJECT_SIZE:
             raise ValueError(f"larger than {MAX_OBJECT_SIZE >> 20} MiB; not read")
-        description = section(_reader(fd, budget), _SECTION, MAX_DESCRIPTION)
+        description = section(_reader(fd, info.st_size, budget), _SECTION, MAX_DESCRIPTION)
     except OSError as problem:
         raise ValueError(f"cannot read: {problem.strerror}") from None
     finally:
@@ -162,8 +162,11 @@ def read_object(mapping: Mapping, owner: int, budget: ReadBudget) -> ProviderSpe
     return parse_bounded(description)
 
 
-def _reader(fd: int, budget: ReadBudget) -> Callable[[int, int], bytes]:
+def _reader(fd: int, file_size: int, budget: ReadBudget) -> Callable[[int, int], bytes]:
+    """``read(offset, size)``: the bytes there, fewer past the end of the file (offsets come
+    from the file itself: any 64-bit value)."""
     def read(offset: int, size: int) -> bytes:
+        size = max(0, min(size, file_size - offset))
         budget.take(size)
         chunks = []
         while size > 0:
