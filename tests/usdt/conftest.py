@@ -486,7 +486,7 @@ def other_user() -> Iterator[OtherUser]:
     made = _retry(["useradd", "--create-home", "--user-group", "--shell", "/bin/sh", name])
     if made.returncode != 0:
         unavailable(f"useradd {name} failed: {made.stderr.strip()}")
-    library = Path(tempfile.mkdtemp(prefix="tracers-user-lib-"))
+    library = Path(tempfile.mkdtemp(prefix="tracers-user-lib-", dir="/tmp"))  # reachable whatever TMPDIR is
     entry = pwd.getpwnam(name)
     try:
         library.chmod(0o755)
@@ -505,8 +505,8 @@ def other_user() -> Iterator[OtherUser]:
 
 @pytest.fixture
 def shared_dir() -> Iterator[Path]:
-    """A directory of root's that every user can traverse (0755), removed after the test."""
-    path = Path(tempfile.mkdtemp(prefix="tracers-shared-"))
+    """A directory of root's that every user can traverse (0755, under /tmp), removed after the test."""
+    path = Path(tempfile.mkdtemp(prefix="tracers-shared-", dir="/tmp"))
     path.chmod(0o755)
     try:
         yield path
