@@ -257,3 +257,18 @@ def test_trace_help() -> None:
     assert result.returncode == 0
     assert result.stdout.startswith("usage: python -m tracers trace ")
     assert "exit status:" in result.stdout
+
+
+@pytest.mark.usefixtures("tracer_tools")
+def test_the_main_demo_traces_every_worker_with_one_command(tmp_path) -> None:
+    """examples/trace_demo.py: three pool workers of one service, one trace command, no --pid."""
+    env = child_env({"TRACERS_RUNTIME_DIR": str(tmp_path / "run")})
+    result = subprocess.run([sys.executable, str(REPO / "examples" / "trace_demo.py")], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    events = re.findall(r" pid (\d+) tid \d+ jobs:done worker=(\d+) job=\d+ result='job \d+ done by (\d+)'$",
+                        result.stdout, re.M)
+    assert len(events) == 12
+    assert all(pid == worker == by for pid, worker, by in events)  # each event is its own worker's
+    assert len({pid for pid, _, _ in events}) == 3, result.stdout
+    assert "12 events from 3 worker processes" in result.stdout
