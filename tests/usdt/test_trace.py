@@ -214,7 +214,7 @@ def test_trace_error_lines(traced, expect_ready, tmp_path) -> None:
     assert (result.returncode, result.stderr) == (
         1, "tracers trace: bpftrace is not installed; install it (Debian: apt-get install bpftrace)\n")
 
-    unprivileged = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    unprivileged = ["setpriv", "--bounding-set=-all", "--inh-caps=-all"]  # root, but with no capability
     result = run_trace("x", env=env, prefix=unprivileged)
     assert result.returncode == 1 and result.stderr.startswith("tracers trace: tracing needs root"), result.stderr
     assert "sudo" in result.stderr and len(result.stderr.splitlines()) == 1
