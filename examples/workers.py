@@ -37,7 +37,7 @@ def announce() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="A service with several worker processes.")
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=12, help="jobs per round")
     parser.add_argument("--rounds", type=int, default=1, help="rounds of jobs to submit")

@@ -130,7 +130,9 @@ def _may_trace() -> bool:
             effective = next(int(line.split()[1], 16) for line in status if line.startswith("CapEff:"))
     except (OSError, StopIteration, ValueError):
         return False
-    has = lambda bit: bool(effective >> bit & 1)  # noqa: E731
+    def has(bit: int) -> bool:
+        return bool(effective >> bit & 1)
+
     return has(_CAP_SYS_ADMIN) or (has(_CAP_BPF) and has(_CAP_PERFMON))
 
 
