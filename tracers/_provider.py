@@ -182,7 +182,7 @@ def _make_provider(cls: T, provider: Optional[str], caller: Optional[FrameType])
         fire = binding.fire if binding.reports_errors else _guarded(f"{name}:{probe_spec.name}", binding.fire)
         setattr(cls, probe_spec.name, Probe(probe_spec, name, binding.gate, fire, function))
     cls.__tracers_provider__ = spec  # type: ignore[attr-defined]
-    cls.__doc__ = provider_doc(spec, cls.__doc__)
+    cls.__doc__ = provider_doc(spec, cls.__doc__)  # type: ignore[assignment]  # a descriptor: see _docs
     return cls
 
 

@@ -104,8 +104,8 @@ def _list_process(pid: int, as_json: bool) -> int:
     else:
         for spec, path in found:
             _print_text(spec, path, pid)
-    for refused in problems:
-        print(f"tracers list: refused {refused}", file=sys.stderr)
+    for refusal in problems:
+        print(f"tracers list: refused {refusal}", file=sys.stderr)
     if not found and not problems:
         print(f"tracers list: process {pid} has no tracers probe objects loaded "
               f"(is it running with tracing on, TRACERS=usdt or auto?)", file=sys.stderr)
