@@ -180,6 +180,11 @@ def test_a_mapped_file_replaced_since_is_named_and_not_read(spawn, other_user: O
     assert listing.returncode == 1 and listing.stdout == "", listing
     (line,) = refused_lines(listing)
     assert line.startswith(f"tracers list: refused {path}: ") and "removed or replaced" in line, line
+    # Looking through every process, as trace does, such a mapping is left out: nothing can attach to it.
+    everywhere = subprocess.run([sys.executable, "-m", "tracers", "trace", "listed", "--program"],
+                                capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(REPO)),
+                                timeout=LIST_TIMEOUT)
+    assert everywhere.returncode == 1 and str(path) not in everywhere.stderr, everywhere.stderr
 
 
 def test_a_huge_mapped_object_is_not_read(spawn, other_user: OtherUser, theirs: Path) -> None:

@@ -80,7 +80,8 @@ def objects_of_process(pid: int) -> tuple[list[FoundObject], list[str]]:
 
 
 def objects_everywhere() -> tuple[list[FoundObject], list[str]]:
-    """The objects every process whose maps can be read has loaded, each once, with its processes."""
+    """The objects every process whose maps can be read has loaded, each once, with its processes
+    (those whose file is gone are left out: nothing can attach to them by path)."""
     by_file: dict[tuple[int, int], tuple[Mapping, int, list[int]]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -90,6 +91,8 @@ def objects_everywhere() -> tuple[list[FoundObject], list[str]]:
         except ProcessUnreadable:
             continue
         for mapping in mappings:
+            if mapping.deleted:
+                continue
             key = (mapping.device, mapping.inode)
             by_file.setdefault(key, (mapping, owner, []))[2].append(int(entry))
     found, problems = [], []
