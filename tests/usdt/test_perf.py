@@ -14,8 +14,6 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
-import pytest
-
 from conftest import TIMEOUT, require_root, require_tool, require_tracefs
 
 PROGRAM = '''\
