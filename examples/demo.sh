@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up a virtual environment with tracers and the Linux tracers, then run
-# the main demo: examples/simple.py with USDT probes, watched by bpftrace.
+# Set up a virtual environment with tracers and bpftrace, then run the main
+# demo: a service with three worker processes (examples/workers.py) with USDT
+# probes, all traced by one `python -m tracers trace` command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v bpftrace >/dev/null; then

@@ -1,47 +1,48 @@
-"""The main demo: run examples/simple.py with USDT probes and watch it with bpftrace.
+"""The main demo: a service with three worker processes, traced by one command.
 
-Starts the example under ``python -m tracers run --backend usdt``, asks
-``python -m tracers list --pid`` where its probe object is, attaches bpftrace
-to two probes, prints what bpftrace sees for a few iterations, then stops
-both. Needs root (bpftrace) and tracefs mounted.
+Starts examples/workers.py under ``python -m tracers run --backend usdt``
+(three pool workers, each firing ``jobs:done`` per job, for 40 rounds of
+12 jobs), then runs
+``python -m tracers trace jobs --count 12`` with no ``--pid``: bpftrace
+attaches by the path of the one object every worker maps, and the events of
+all three workers arrive in one stream.  Needs root (bpftrace) and tracefs.
 """
+import collections
 import os
+import re
 import subprocess
 import sys
-import time
+import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-EVENTS = 6
+EVENTS = 12
 
 
 def main() -> int:
-    app = subprocess.Popen(
+    service = subprocess.Popen(
         [sys.executable, "-m", "tracers", "run", "--backend", "usdt",
-         os.path.join(HERE, "simple.py"), "--forever", "--interval", "0.2"],
+         os.path.join(HERE, "workers.py"), "--workers", "3", "--rounds", "40"],
         stdout=subprocess.PIPE, text=True)
-    assert app.stdout is not None
+    assert service.stdout is not None
     try:
-        print(f"app (pid {app.pid}) says: {app.stdout.readline().strip()}")
-        listing = subprocess.run([sys.executable, "-m", "tracers", "list", "--pid", str(app.pid)],
+        print(f"service (pid {service.pid}) says: {service.stdout.readline().strip()}")
+        threading.Thread(target=service.stdout.read, daemon=True).start()  # its job lines are not shown
+        listing = subprocess.run([sys.executable, "-m", "tracers", "list", os.path.join(HERE, "workers.py")],
                                  capture_output=True, text=True, check=True).stdout
-        print("python -m tracers list --pid:\n" + listing)
-        path = next(line.split("object: ", 1)[1] for line in listing.splitlines() if "object: " in line)
-        program = (
-            f'usdt:{path}:simple_probes:greeting {{ printf("greeting: %s, %s\\n", str(arg0), str(arg1)); }}\n'
-            f'usdt:{path}:simple_probes:counter {{ printf("counter: %ld\\n", arg0); @n++; '
-            f'if (@n == {EVENTS}) {{ exit(); }} }}\n'
-            'END { clear(@n); }'
-        )
-        print(f"bpftrace -p {app.pid} -e '{program}'\n")
-        started = time.monotonic()
-        traced = subprocess.run(["bpftrace", "-p", str(app.pid), "-e", program],
-                                capture_output=True, text=True, timeout=60)
+        print("python -m tracers list examples/workers.py:\n" + listing)
+        command = [sys.executable, "-m", "tracers", "trace", "jobs", "--count", str(EVENTS)]
+        print("python -m tracers trace jobs --count", EVENTS)
+        traced = subprocess.run(command, capture_output=True, text=True, timeout=120)
         print(traced.stdout.strip())
-        print(f"\nbpftrace exited with {traced.returncode} after {time.monotonic() - started:.1f}s")
-        return traced.returncode
+        if traced.returncode:
+            print(traced.stderr.strip(), file=sys.stderr)
+            return traced.returncode
+        pids = collections.Counter(re.findall(r" pid (\d+) ", traced.stdout))
+        print(f"\n{sum(pids.values())} events from {len(pids)} worker processes: "
+              + ", ".join(f"pid {pid}: {count}" for pid, count in sorted(pids.items())))
+        return 0
     finally:
-        app.terminate()
-        app.wait(timeout=10)
+        service.wait(timeout=120)  # it ends by itself after its rounds
 
 
 if __name__ == "__main__":

@@ -214,7 +214,7 @@ def _make_provider(cls: "T", provider: "Optional[str]", caller: "Optional[FrameT
     for probe_spec, function in zip(specs, definitions.values()):
         setattr(cls, probe_spec.name, _PendingProbe(maker, probe_spec, function))
     cls.__tracers_provider__ = spec  # type: ignore[attr-defined]
-    cls.__doc__ = _ProviderDoc(spec, cls.__doc__)  # type: ignore[assignment]
+    cls.__doc__ = _ProviderDoc(spec, cls.__doc__)  # type: ignore[assignment]  # a descriptor: see _ProviderDoc
     return cls
 
 

@@ -86,7 +86,8 @@ def test_importing_tracers_does_not_import_inspect(python):
         print(P.e.__doc__, "inspect" in sys.modules)
     """)
     for mode in ("0", "record"):
-        result = python(code, env={"TRACERS": mode, "COVERAGE_PROCESS_START": ""})  # coverage imports inspect
+        # -S: no site-packages .pth files (coverage's, in CI, imports inspect itself)
+        result = python(["-S", "-c", code], env={"TRACERS": mode})
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == "Doc. False"
 

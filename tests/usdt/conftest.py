@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Pattern, Sequence, Union
+from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Pattern, Sequence, Union
 
 import pytest
 
@@ -399,3 +401,114 @@ def mapped_objects(pid: int) -> Dict[str, int]:
 @pytest.fixture
 def maps() -> Callable[[int], Dict[str, int]]:
     return mapped_objects
+
+
+# ---------------------------------------------------------------- another, unprivileged user
+
+class OtherUser(NamedTuple):
+    """A real unprivileged user made for the tests, and how to run commands as that user."""
+
+    name: str
+    uid: int
+    gid: int
+    home: Path
+    python: str  # an interpreter this user can run (the tests' own when reachable, else the system's)
+    library: Path  # a copy of tracers this user can import (PYTHONPATH)
+
+    def argv(self, *command: str) -> List[str]:
+        return [shutil.which("setpriv") or "setpriv", "--reuid", str(self.uid), "--regid", str(self.gid),
+                "--init-groups", "--", *command]
+
+    def env(self, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(self.home), "LANG": "C.UTF-8",
+               "PYTHONPATH": str(self.library), "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
+        env.update(extra or {})
+        return env
+
+    def run(self, *command: str, timeout: float = TIMEOUT) -> "subprocess.CompletedProcess[str]":
+        return subprocess.run(self.argv(*command), env=self.env(), cwd=str(self.home), capture_output=True,
+                              text=True, timeout=timeout)
+
+    def own(self, *paths: Path) -> None:
+        for path in paths:
+            os.chown(path, self.uid, self.gid, follow_symlinks=False)
+
+
+def _retry(argv: List[str]) -> "subprocess.CompletedProcess[str]":
+    """useradd and userdel fail while another process holds /etc/passwd's lock: try again."""
+    for _ in range(20):
+        result = subprocess.run(argv, capture_output=True, text=True)
+        if result.returncode == 0 or "lock" not in result.stderr:
+            return result
+        time.sleep(0.5)
+    return result
+
+
+def _kill_processes_of(uid: int) -> None:
+    """Kill, by pid, what is left running as the test's own user (nothing else runs as it)."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def _python_for(user: OtherUser) -> Optional[str]:
+    """The first interpreter that this user runs as root does (same version): a virtual
+    environment under a private directory may be out of the user's reach."""
+    for candidate in (sys.executable, "/usr/bin/python3"):
+        if not os.path.exists(candidate):
+            continue
+        probe = [candidate, "-c", "import ctypes, sys; print(sys.version)"]
+        mine = subprocess.run(probe, capture_output=True, text=True)
+        theirs = subprocess.run(user.argv(*probe), capture_output=True, text=True, cwd=str(user.home),
+                                env=user.env())
+        if theirs.returncode == 0 and theirs.stdout == mine.stdout:
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def other_user() -> Iterator[OtherUser]:
+    """A fresh user (``useradd``), removed with its home (``userdel -r``) at the end, pass or fail.
+
+    Its processes run through ``setpriv`` with its uid, gid and groups; they
+    get a copy of tracers in a directory every user can read.
+    """
+    import pwd
+
+    require_root("making a user")
+    for tool in ("useradd", "userdel", "setpriv"):
+        require_tool(tool)
+    name = f"trtest{secrets.token_hex(4)}"
+    made = _retry(["useradd", "--create-home", "--user-group", "--shell", "/bin/sh", name])
+    if made.returncode != 0:
+        unavailable(f"useradd {name} failed: {made.stderr.strip()}")
+    library = Path(tempfile.mkdtemp(prefix="tracers-user-lib-", dir="/tmp"))  # reachable whatever TMPDIR is
+    entry = pwd.getpwnam(name)
+    try:
+        library.chmod(0o755)
+        shutil.copytree(REPO / "tracers", library / "tracers", ignore=shutil.ignore_patterns("__pycache__"))
+        user = OtherUser(name, entry.pw_uid, entry.pw_gid, Path(entry.pw_dir), "", library)
+        python = _python_for(user)
+        if python is None:
+            unavailable(f"no Python that user {name} can run (tried {sys.executable}, /usr/bin/python3)")
+        yield user._replace(python=str(python))
+    finally:
+        shutil.rmtree(library, ignore_errors=True)
+        _kill_processes_of(entry.pw_uid)
+        removed = _retry(["userdel", "--remove", name])
+        assert removed.returncode == 0, f"userdel --remove {name}: {removed.stderr}"
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A directory of root's that every user can traverse (0755, under /tmp), removed after the test."""
+    path = Path(tempfile.mkdtemp(prefix="tracers-shared-", dir="/tmp"))
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

@@ -227,14 +227,65 @@ def test_an_unsafe_runtime_directory_is_refused(traced, tmp_path: Path, planted:
 
 @pytest.mark.parametrize("variable", ["TRACERS_RUNTIME_DIR", "XDG_RUNTIME_DIR", "XDG_CACHE_HOME"])
 def test_a_relative_directory_is_ignored_with_one_warning(traced, tmp_path: Path, variable: str) -> None:
+    """Not resolved at start, nor after the program's chdir(): a private directory waits at
+    both places the relative value could name, and neither is used."""
     home = tmp_path / "home"
     home.mkdir(mode=0o700)
+    moved = tmp_path / "moved"
+    relative = "relative/tracers" if variable != "TRACERS_RUNTIME_DIR" else "relative"
+    for cwd in (tmp_path, moved):  # where the program starts, and where it goes before its first provider
+        (cwd / relative).mkdir(mode=0o700, parents=True)
     env = {"TRACERS_RUNTIME_DIR": "", "XDG_RUNTIME_DIR": "", "XDG_CACHE_HOME": "", "HOME": str(home),
-           variable: "relative/dir"}
-    process = traced(ONE_SHOT, hook=False, env=env)
+           variable: "relative"}
+    process = traced("import os, sys\nos.chdir(sys.argv[1])\n" + ONE_SHOT, str(moved), hook=False, env=env)
     assert process.wait() == 0, process.describe()
     (path,) = json.loads(process.stdout_lines()[-1])["paths"]
-    assert Path(path).parent == home / ".cache" / "tracers"  # the next place, not one under the cwd
+    assert Path(path).parent == home / ".cache" / "tracers"  # the next place, not one under either cwd
     stderr = process.stderr_text()
-    assert stderr.count("Warning") == 1 and f"ignoring {variable}='relative/dir'" in stderr, stderr
-    assert not (tmp_path / "relative").exists()
+    assert stderr.count("Warning") == 1 and f"ignoring {variable}='relative'" in stderr, stderr
+    for cwd in (tmp_path, moved):
+        assert files(cwd / relative) == []
+
+
+WRITER = '''\
+import os
+import time
+from tracers import tracer
+import tracers.runtime.usdt._backend  # everything imported: the next flock() is the new file's
+
+while "TracerPid:\\t0\\n" in open("/proc/self/status").read():  # until gdb holds us
+    time.sleep(0.01)
+
+
+@tracer
+class Written:
+    def one(x: int): ...
+
+
+print("gate", type(Written.one.gate).__name__, flush=True)
+'''
+
+
+def test_a_sweep_between_creating_and_locking_a_new_file_costs_no_probes(traced, spawn, gdb_path, runtime_dir: Path,
+                                                                        tmp_path: Path) -> None:
+    """A new file is created (O_EXCL), then locked shared: another process sweeping in between
+    may take and remove it.  gdb stops the writer right there while another process sweeps."""
+    go = tmp_path / "go"
+    writer = traced(WRITER, hook=False)
+    gdb = spawn([gdb_path, "-nx", "-batch", "-iex", "set debuginfod enabled off", "-iex", "set auto-load off",
+                 "-p", str(writer.pid), "-ex", "catch syscall flock", "-ex", "continue",
+                 "-ex", f"shell while [ ! -e {go} ]; do sleep 0.05; done", "-ex", "detach"], name="gdb")
+    gdb.expect(r"Catchpoint 1 \(call to syscall flock\)")
+    (temporary,) = [name for name in os.listdir(runtime_dir) if name.startswith(".tmp-")]
+
+    sweeper = traced("from tracers import tracer\n\n\n@tracer\nclass Sweeper:\n    def two(x: int): ...\n",
+                     hook=False)
+    assert sweeper.wait() == 0 and sweeper.stderr_text() == "", sweeper.describe()
+    assert not (runtime_dir / temporary).exists()  # the sweep took the writer's new file
+    go.write_text("go")
+    assert gdb.wait() == 0, gdb.describe()
+
+    assert writer.wait() == 0, writer.describe()
+    assert writer.stdout_lines() == ["gate c_ushort"], writer.describe()  # probes loaded all the same
+    assert writer.stderr_text() == "", writer.describe()
+    assert files(runtime_dir) == []

@@ -20,6 +20,7 @@ COMMANDS = {
     "run": ("run", "run a script or module with the import hook (see: run --help)"),
     "show": ("show", "print a module's source as tracers rewrites it"),
     "list": ("listing", "list providers and probes, with a bpftrace line for each"),
+    "trace": ("trace", "watch probes fire in running programs (through bpftrace)"),
     "doctor": ("doctor", "report the platform, backends, tracer tools and runtime directory"),
     "sitecustomize": ("snippet", "print (or --write) the lines that activate the hook"),
 }

@@ -104,13 +104,12 @@ def _list_process(pid: int, as_json: bool) -> int:
     else:
         for spec, path in found:
             _print_text(spec, path, pid)
-    for problem in problems:
-        print(f"tracers list: refused {problem}", file=sys.stderr)
-    if not found:
+    for refusal in problems:
+        print(f"tracers list: refused {refusal}", file=sys.stderr)
+    if not found and not problems:
         print(f"tracers list: process {pid} has no tracers probe objects loaded "
               f"(is it running with tracing on, TRACERS=usdt or auto?)", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+    return EXIT_OK if found else EXIT_FAILED
 
 
 # ---------------------------------------------------------------- files, modules and packages

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from typing import Optional, Sequence
 
 USAGE = ("usage: python -m tracers run [--backend NAME | --off] [--strict] (SCRIPT | -m MODULE) [ARGS...]\n"
-         f"  --backend NAME  trace with NAME: auto, {', '.join(BACKENDS)} (default: the TRACERS setting)\n"
+         f"  --backend NAME  fire probes with backend NAME: auto, {', '.join(BACKENDS)} (default: the TRACERS setting)\n"
          "  --off           tracing off: probe statements are deleted\n"
          "  --strict        raise on probe arguments that do not fit (for tests)")
 

@@ -18,7 +18,7 @@ import os
 import threading
 from collections import deque
 from contextlib import contextmanager
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Iterator, List, NamedTuple
 
 from .. import _config
 from .._errors import ConfigError
@@ -38,7 +38,7 @@ class Event(NamedTuple):
     args: tuple[Any, ...]
 
 
-class Captured(list):  # type: ignore[type-arg]  # a list of Event, as it compares with lists
+class Captured(List[Event]):  # a list of Event, so that it compares with lists
     """The events of one :func:`capture` block; ``dropped`` counts those the limit pushed out."""
 
     dropped = 0

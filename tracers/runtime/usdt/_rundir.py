@@ -164,18 +164,21 @@ def _open_component(parent: int, name: str, walked: str, create: bool) -> int:
                 raise BackendError(f"cannot create the runtime directory {walked}: {problem.strerror}") from None
         except OSError as problem:
             if problem.errno in (errno.ELOOP, errno.ENOTDIR):
-                what = "a symbolic link" if _is_link(parent, name) else "not a directory"
-                raise BackendError(f"{walked}, on the runtime directory's path, is {what}; refusing to "
-                                   f"follow it (set {ENV_DIR} to a private directory)") from None
+                raise BackendError(f"{walked}, on the runtime directory's path, {_not_a_directory(parent, name)}; "
+                                   f"refusing to follow it (set {ENV_DIR} to a private directory)") from None
             raise BackendError(f"cannot open {walked} on the runtime directory's path: {problem.strerror}") from None
     raise BackendError(f"cannot open {walked} on the runtime directory's path")
 
 
-def _is_link(parent: int, name: str) -> bool:
+def _not_a_directory(parent: int, name: str) -> str:
+    """Why ``name`` could not be opened as a directory, as it is now (it may be changing)."""
     try:
-        return stat.S_ISLNK(os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode)
+        mode = os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode
     except OSError:
-        return False
+        return "changed while tracers checked it"
+    if stat.S_ISLNK(mode):
+        return "is a symbolic link"
+    return "changed while tracers checked it" if stat.S_ISDIR(mode) else "is not a directory"
 
 
 def _check_parent(fd: int, path: str, uid: int) -> None:

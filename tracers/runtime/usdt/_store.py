@@ -142,7 +142,8 @@ class ObjectStore:
     def _publish(self, name: str, data: bytes, replace: bool) -> Optional[HeldObject]:
         """Write a new file and give it ``name``: atomically, never over a good file.
 
-        Returns None when another process created ``name`` first.
+        Returns None when another process created ``name`` first, or swept the
+        new file before it was locked (the caller looks again).
         """
         directory = self.directory.fd
         temporary = f"{_TEMPORARY_PREFIX}{os.getpid()}-{os.urandom(6).hex()}"
@@ -151,7 +152,10 @@ class ObjectStore:
         except OSError as problem:
             raise BackendError(f"cannot create a file in {self.directory.path}: {problem.strerror}") from None
         try:
-            fcntl.flock(fd, fcntl.LOCK_SH)  # in use from the start: no sweeper may take it
+            fcntl.flock(fd, fcntl.LOCK_SH)  # in use from now on: no sweeper may take it
+            if not self._still_named(temporary, os.fstat(fd)):  # a sweeper took it before the lock
+                os.close(fd)
+                return None
             _write_all(fd, data)
             if replace:
                 os.rename(temporary, name, src_dir_fd=directory, dst_dir_fd=directory)
