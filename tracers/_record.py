@@ -10,6 +10,7 @@ annotated names, in order, with their defaults, and ``_fields``,
 ``_field_defaults``, ``_make``, ``_replace``, ``_asdict``, a ``repr`` that
 names the fields, and pickling.
 """
+import sys
 from _operator import itemgetter
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
@@ -50,9 +51,11 @@ def _make_class(name: str, namespace: "dict[str, Any]") -> type:
 
     body = {key: value for key, value in namespace.items() if key not in defaults}
     body.update(
-        __slots__=(), __new__=__new__, _fields=fields, _field_defaults=defaults, __match_args__=fields,
+        __slots__=(), __new__=__new__, _fields=fields, _field_defaults=defaults,
         _make=classmethod(_make), _replace=_replace, _asdict=_asdict, __repr__=_repr, __getnewargs__=_getnewargs,
     )
+    if sys.version_info >= (3, 10):  # as collections.namedtuple, for match statements
+        body["__match_args__"] = fields
     for index, field in enumerate(fields):
         body[field] = property(itemgetter(index), doc=f"Alias for field number {index}")
     if body.get("__doc__") is None:

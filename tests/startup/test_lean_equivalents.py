@@ -1,0 +1,115 @@
+"""What start-up avoids importing is replaced by code of tracers' own that must mean the same.
+
+Each test compares one replacement with the standard module it stands for:
+records with ``typing.NamedTuple``, the provider name with the regular
+expressions it was written with, the width aliases with ``typing.Annotated``,
+the USDT backend's C types with ``ctypes``'.
+"""
+from __future__ import annotations
+
+import copy
+import ctypes
+import pickle
+import random
+import re
+import typing
+
+import pytest
+
+from tracers._provider import snake_case
+from tracers._record import NamedTuple
+
+
+class Lean(NamedTuple):
+    """A record."""
+
+    kind: str
+    size: int
+    signed: bool
+    optional: bool = False
+
+    @property
+    def shown(self) -> str:
+        return f"{self.kind}{self.size}"
+
+
+class Typed(typing.NamedTuple):
+    """A record."""
+
+    kind: str
+    size: int
+    signed: bool
+    optional: bool = False
+
+
+def test_a_record_behaves_as_typing_namedtuple_makes_it() -> None:
+    lean, typed = Lean("int", 8, True), Typed("int", 8, True)
+    assert type(Lean) is type(Typed) is type and Lean.__bases__ == Typed.__bases__ == (tuple,)
+    assert repr(lean) == repr(typed).replace("Typed", "Lean")
+    assert lean == typed == ("int", 8, True, False) and hash(lean) == hash(typed)
+    assert lean._fields == typed._fields and lean._field_defaults == typed._field_defaults
+    assert getattr(Lean, "__match_args__", None) == getattr(Typed, "__match_args__", None)
+    assert lean._replace(optional=True) == typed._replace(optional=True)
+    assert lean._asdict() == dict(typed._asdict())
+    assert Lean._make(["str", 8, False, True]) == Typed._make(["str", 8, False, True])
+    assert Lean(kind="bool", size=1, signed=False) == Typed(kind="bool", size=1, signed=False)
+    assert lean.shown == "int8" and Lean.kind.__doc__ == Typed.kind.__doc__
+    assert not hasattr(lean, "__dict__")
+    with pytest.raises(AttributeError):
+        lean.size = 4  # type: ignore[misc]
+    copied = pickle.loads(pickle.dumps(lean))
+    assert type(copied) is Lean and copied == lean and copy.deepcopy(lean) == lean
+
+
+@pytest.mark.parametrize("args, kwargs", [((), {}), (("a",), {}), (("a", 1, True, False, 5), {}),
+                                          (("a",), {"kind": "b"}), (("a", 1, True), {"other": 1})])
+def test_a_wrong_call_raises_type_error_as_typing_namedtuple_does(args: tuple, kwargs: dict) -> None:
+    with pytest.raises(TypeError):
+        Typed(*args, **kwargs)
+    with pytest.raises(TypeError):
+        Lean(*args, **kwargs)
+
+
+def test_snake_case_means_what_its_regular_expressions_meant() -> None:
+    def by_regex(name: str) -> str:
+        name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+        return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+    rng = random.Random(8)
+    names = ["SimpleProbes", "HTTPServer", "ABCDef", "aB1C", "X", "", "Already_snake", "IOError2Xml", "ÉtéAB"]
+    names += ["".join(rng.choice("aAbBzZ09_É") for _ in range(rng.randrange(1, 12))) for _ in range(5000)]
+    for name in names:
+        assert snake_case(name) == by_regex(name), name
+
+
+def test_width_aliases_are_the_annotated_types_they_were() -> None:
+    import tracers
+    from tracers._types import IntWidth
+
+    for name, bits, signed in [("I8", 8, True), ("U16", 16, False), ("I32", 32, True), ("U64", 64, False)]:
+        alias = getattr(tracers, name)
+        assert alias == typing.Annotated[int, IntWidth(bits, signed)]
+        assert alias is getattr(tracers._types, name)  # one object, wherever it is reached
+
+
+def test_the_backend_c_types_convert_and_truth_test_as_ctypes_ones() -> None:
+    from tracers.runtime.usdt import _native
+
+    cell = ctypes.c_uint16(0)
+    ours = _native.c_ushort.from_address(ctypes.addressof(cell))
+    assert not ours and ours.value == 0 and type(ours).__name__ == type(ctypes.c_uint16()).__name__
+    cell.value = 3
+    assert ours and ours.value == 3
+    seen = []
+    callback = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int64, ctypes.c_bool)(
+        lambda text, number, flag: seen.append((text, number, flag)))
+    address = ctypes.cast(callback, ctypes.c_void_p).value
+    argtypes = (_native.parameter_type("c_char_p"), _native.parameter_type(_native.INTEGER_NAMES[(8, True)]),
+                _native.parameter_type("c_bool"))
+    stub = _native.function_type(argtypes)(address)
+    stub(b"text", -(2**63), True)
+    stub(None, 2**64 + 5, 0)  # NULL, and an integer wrapped to 64 bits, as ctypes does
+    assert seen == [(b"text", -(2**63), True), (None, 5, False)]
+    with pytest.raises(ctypes.ArgumentError):
+        stub("text", 1, True)  # a str is not bytes: refused, as ctypes refuses it
+    assert _native.function_type(argtypes) is _native.function_type(argtypes)
