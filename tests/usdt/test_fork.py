@@ -2,7 +2,8 @@
 the file away from the parent; a double-fork daemon keeps its probes after
 its parents exit; a program that execs itself maps the same file again;
 multiprocessing's spawn children inherit the mode; a fork during a long
-sweep of the runtime directory does not hang.
+sweep of the runtime directory does not hang, nor does a child forked while
+the sweep holds a file's exclusive lock.
 """
 from __future__ import annotations
 
@@ -247,6 +248,70 @@ def test_a_fork_during_a_sweep_of_thirty_thousand_stale_files_does_not_hang(trac
     line = process.stdout_lines()[-1].split()
     assert line[0] == "children" and int(line[1]) >= 5 and line[2:] == ["failed", "0"], line
     assert sorted(runtime_dir.iterdir()) == []  # every stale file swept, every object removed at exit
+
+
+FORK_IN_SWEEP_SOURCE = '''\
+import os
+import sys
+import threading
+import time
+from tracers import tracer
+from tracers.runtime.usdt import _backend, _store
+
+# A child that defined InChild and was killed: its object stays behind, unused.
+first = os.fork()
+if first == 0:
+    @tracer
+    class InChild:
+        def y(b: int): ...
+
+    os._exit(0)  # no exit handlers: the file stays
+os.waitpid(first, 0)
+
+# The sweep holds each stale file's exclusive lock while it scans /proc; on a
+# busy machine that takes a while, and this program forks meanwhile.
+scanning = threading.Event()
+real_scan = _store.mapped_files
+
+
+def slow_scan(*args, **kwargs):
+    scanning.set()
+    time.sleep(1.0)
+    return real_scan(*args, **kwargs)
+
+
+_store.mapped_files = slow_scan
+
+
+def define():
+    @tracer
+    class Sweeping:
+        def x(a: int): ...
+
+
+sweeper = threading.Thread(target=define)
+sweeper.start()
+scanning.wait(60)
+child = os.fork()  # while the sweeper holds the stale object's exclusive lock
+if child == 0:
+    _store.mapped_files = real_scan
+
+    @tracer
+    class InChild:  # the very object being swept
+        def y(b: int): ...
+
+    os._exit(0 if type(InChild.y.gate).__name__ == "c_ushort" else 1)
+sweeper.join()
+_, status = os.waitpid(child, 0)
+print("child", os.WEXITSTATUS(status), flush=True)
+'''
+
+
+def test_a_child_forked_while_a_sweep_holds_a_file_does_not_inherit_its_lock(traced, runtime_dir: Path) -> None:
+    runtime_dir.mkdir(mode=0o700)
+    process = traced(FORK_IN_SWEEP_SOURCE, hook=False)
+    assert process.wait(60) == 0, process.describe()
+    assert process.stdout_lines()[-1] == "child 0", process.describe()
 
 
 SPAWN_MAIN = '''\

@@ -125,7 +125,7 @@ class ObjectStore:
         if (not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_size != len(data)
                 or info.st_mode & 0o022):
             return None, self._still_named(name, info)
-        fcntl.flock(fd, fcntl.LOCK_SH)  # waits only for a sweeper that is removing it
+        _lock_shared(fd, self._path(name))  # waits only for a sweeper that is removing it
         if not self._still_named(name, info):
             return None, False  # removed or replaced meanwhile: look again
         if _read_all(fd, len(data)) != data:
@@ -208,17 +208,18 @@ def sweep(directory: RuntimeDir, names: Iterable[str]) -> int:
         if name.startswith(_OLD_PREFIX):
             removed += _sweep_old(directory, name)
             continue
-        locked = _lock_unused(directory, name)
-        if locked is None:
-            continue
-        fd, info = locked
-        try:
-            if mapped is None:
-                mapped = mapped_files(directory.path)
-            if (info.st_dev, info.st_ino) not in mapped:
-                removed += _unlink_if_still(directory, name, info)
-        finally:
-            os.close(fd)
+        with _exclusive_guard:
+            locked = _lock_unused(directory, name)
+            if locked is None:
+                continue
+            fd, info = locked
+            try:
+                if mapped is None:
+                    mapped = mapped_files(directory.path)
+                if (info.st_dev, info.st_ino) not in mapped:
+                    removed += _unlink_if_still(directory, name, info)
+            finally:
+                os.close(fd)
     return removed
 
 
@@ -233,21 +234,39 @@ def sweep_at_exit(directory: RuntimeDir, names: Iterable[str], patience: float =
     """
     import time
 
-    locked = {name: found for name in names if (found := _lock_unused(directory, name)) is not None}
+    with _exclusive_guard:
+        locked = {name: found for name in names if (found := _lock_unused(directory, name)) is not None}
+        deadline = time.monotonic() + patience
+        try:
+            while locked:
+                mapped = mapped_files(directory.path, skip=os.getpid())
+                for name, (fd, info) in list(locked.items()):
+                    if (info.st_dev, info.st_ino) not in mapped:
+                        _unlink_if_still(directory, name, info)
+                        os.close(locked.pop(name)[0])
+                if not locked or time.monotonic() > deadline:
+                    break
+                time.sleep(0.005)
+        finally:
+            for fd, _ in locked.values():
+                os.close(fd)
+
+
+def _lock_shared(fd: int, path: str, patience: float = 10.0) -> None:
+    """A shared lock on ``fd``, waiting for an exclusive holder (a process
+    removing the file) at most ``patience`` seconds rather than for ever."""
+    import time
+
     deadline = time.monotonic() + patience
-    try:
-        while locked:
-            mapped = mapped_files(directory.path, skip=os.getpid())
-            for name, (fd, info) in list(locked.items()):
-                if (info.st_dev, info.st_ino) not in mapped:
-                    _unlink_if_still(directory, name, info)
-                    os.close(locked.pop(name)[0])
-            if not locked or time.monotonic() > deadline:
-                break
-            time.sleep(0.005)
-    finally:
-        for fd, _ in locked.values():
-            os.close(fd)
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise BackendError(f"{path} stays locked by a process that is removing it; "
+                                   f"try again, or remove the file") from None
+            time.sleep(0.002)
 
 
 def _lock_unused(directory: RuntimeDir, name: str) -> Optional[tuple[int, os.stat_result]]:
@@ -364,6 +383,12 @@ def _unlink_quietly(name: str, directory: int) -> bool:
 _store: Optional[ObjectStore] = None
 _store_lock = allocate_lock()
 
+# Held while this process has a file locked exclusively, and across fork(): a
+# flock belongs to the open file, which a child shares, so a child forked in
+# the middle of a sweep would hold the lock too and wait for ever on its own
+# next shared lock of that file.
+_exclusive_guard = allocate_lock()
+
 
 def object_store() -> ObjectStore:
     """This process's store, opening and checking the runtime directory on first use."""
@@ -381,11 +406,13 @@ def _reset_locks_in_child() -> None:
     The child keeps the parent's held objects (and so their locks, which the
     inherited descriptors share) and uses them for providers it defines later.
     """
-    global _store_lock
+    global _store_lock, _exclusive_guard
     _store_lock = allocate_lock()
+    _exclusive_guard = allocate_lock()
     if _store is not None:
         _store.lock = allocate_lock()
         _store._owner = os.getpid()
 
 
-os.register_at_fork(after_in_child=_reset_locks_in_child)
+os.register_at_fork(before=lambda: _exclusive_guard.acquire(), after_in_parent=lambda: _exclusive_guard.release(),
+                    after_in_child=_reset_locks_in_child)
