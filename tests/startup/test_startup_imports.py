@@ -1,7 +1,7 @@
 """What start-up imports: every Python process that installs the hook pays for it.
 
-Each case runs in a fresh interpreter with a clean environment (no coverage
-start-up hook, no TRACERS variables) and reports which modules one statement
+Each case runs in a fresh interpreter with a clean environment (no site
+``.pth`` files, no coverage start-up hook, no TRACERS variables) and reports which modules one statement
 added to ``sys.modules``.  The lists below are the whole of what may be added:
 a change that imports anything more (``typing``, ``re``, ``importlib.abc``,
 ``sysconfig``, the parser, a backend ...) fails here and must be justified by
@@ -29,6 +29,7 @@ HEAVY = ("typing", "re", "collections", "functools", "threading", "warnings", "i
          "tracers.importhook._transform", "tracers.importhook._compile", "tracers.runtime")
 
 CHILD = """
+import site  # under -S: what start-up imports (os, stat, posixpath...) without running any .pth file
 import sys
 before = set(sys.modules)
 {statement}
@@ -44,7 +45,9 @@ def added_by(statement: str, env: Optional[Dict[str, str]] = None, cwd: Optional
              if not key.startswith(("TRACERS", "COVERAGE", "PYTHON"))}
     clean["PYTHONPATH"] = str(REPO)
     clean.update(env or {})
-    done = subprocess.run([sys.executable, "-c", CHILD.format(statement=statement)], env=clean,
+    # -S: no site-packages .pth files, which on some machines import half the
+    # standard library (a coverage start-up hook, a certificate bundle) first.
+    done = subprocess.run([sys.executable, "-S", "-c", CHILD.format(statement=statement)], env=clean,
                           cwd=str(cwd or REPO), capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stderr == "", done.stderr
