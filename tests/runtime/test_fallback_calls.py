@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import sys
 import textwrap
+
+import pytest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "importhook"))
-from hook_support import HOOK  # noqa: E402
+from hook_support import HOOK, require_module  # noqa: E402
 
 PROVIDERS = """
     from tracers import tracer
@@ -116,6 +118,28 @@ def test_a_provider_declared_off_stays_silent_once_tracing_is_on(python, tmp_pat
     result = python(["-W", "error", "-c", code], env={"PYTHONPATH": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "None None [('e', (2,))]"
+
+
+@pytest.mark.parametrize("mode", ["off", "noop"])
+def test_a_provider_pickled_by_value_keeps_its_probes_kind(python, mode):
+    """cloudpickle copies a ``__main__`` provider with its probes: off, the copy's calls still give None."""
+    require_module("cloudpickle")
+    code = textwrap.dedent("""\
+        import pickle
+        import cloudpickle
+        from tracers import tracer
+
+        @tracer
+        class P:
+            def e(a: int): ...
+
+        copy = pickle.loads(cloudpickle.dumps(P))
+        print(type(copy.e).__name__, type(P.e).__name__, copy.e(1) is None, P.e(2) is None)
+    """)
+    result = python(["-W", "ignore", "-c", code], env={"TRACERS": mode})
+    assert result.returncode == 0, result.stderr
+    expected = "_OffProbe _OffProbe True True" if mode == "off" else "Probe Probe False False"
+    assert result.stdout.strip() == expected
 
 
 def test_on_warns_once_per_module_at_its_line(python, tmp_path):
