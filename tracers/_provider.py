@@ -154,12 +154,11 @@ class _OffProbe(Probe):
     """One probe of a provider declared while tracing is off.
 
     The runtime fallback (code imported without the hook) calls it for every
-    probe statement: calling it evaluates nothing more, builds nothing and
-    returns ``None``, which ``probe()`` ignores.  Its ``__call__`` is C code
-    (a Python ``__call__`` would cost one more Python frame per statement),
-    so that such a statement costs no more than ``logger.debug`` below its
-    level.  Like plain Python, and like the statement the hook deletes, it
-    accepts any arguments.
+    probe statement: the call builds nothing and returns ``None``, which
+    ``probe()`` ignores, whatever the arguments (the statement the hook
+    deletes checks none either).  Its ``__call__`` is C code, so that the
+    statement runs no Python frame besides ``probe()``'s and costs no more
+    than ``logger.debug`` below its level.
     """
 
     __slots__ = ()
