@@ -109,8 +109,10 @@ def child(config: str, directory: str, count: int, repeats: int) -> dict[str, An
     gc.enable()
     from tracers.importhook import TracersLoader
 
+    off = CONFIGS[config][2] is None
     checks = {"hooked": isinstance(module.__loader__, TracersLoader) == hook,
-              "probe gate": bool(module.Bench.event.gate) is False}
+              "probe gate": bool(module.Bench.event.gate) is False,
+              "off call gives None": (module.Bench.event("request", 1) is None) == off}
     return {"config": config, "times": times, "checks": checks}
 
 

@@ -2,10 +2,11 @@
 
 Code that was not rewritten (imported without the hook) evaluates
 ``Provider.event(args)`` and calls ``probe()`` on the result.  With tracing
-off that costs about as much as ``logger.debug`` below its level: the event
-returns the shared :data:`~tracers._provider.IDLE_CALL` and ``probe()``
-returns at once.  With tracing on, the first such call in each module warns
-that the module was not rewritten, and how to install the hook.
+off that costs no more than ``logger.debug`` below its level: the event, a C
+call, returns ``None`` and ``probe()`` returns at once.  With tracing on, an
+event whose gate is closed returns the shared
+:data:`~tracers._provider.IDLE_CALL`, and the first such call in each module
+warns that the module was not rewritten, and how to install the hook.
 """
 import sys
 
@@ -26,8 +27,9 @@ def probe(call: "Optional[ProbeCall]") -> None:  # Optional: see tracers.ProbeCa
     With the import hook this call never runs: the statement is deleted when
     tracing is off, and becomes a guard plus a direct fire when it is on.
     Without the hook the arguments were already evaluated; this fires them.
+    ``None`` (what ``Provider.event(args)`` gives with tracing off) fires nothing.
     """
-    if call is IDLE_CALL:
+    if call is None or call is IDLE_CALL:
         return
     if type(call) is not ProbeCall:
         raise TypeError(

@@ -68,8 +68,10 @@ class ProbeCall:
     """A probe with its arguments, built by ``Provider.event(args)``.
 
     Only the runtime fallback (code imported without the hook) uses it:
-    ``probe(call)`` fires it.  While nothing can fire, every call is the one
-    shared :data:`IDLE_CALL`, so that the fallback builds nothing.
+    ``probe(call)`` fires it.  With tracing on but nothing listening, every
+    call is the one shared :data:`IDLE_CALL`, so that the fallback builds
+    nothing; with tracing off ``Provider.event(args)`` returns ``None`` (see
+    :class:`_OffProbe`).
     """
 
     __slots__ = ("probe", "args", "problem")
@@ -86,7 +88,7 @@ class ProbeCall:
 
 
 IDLE_CALL: "ProbeCall" = ProbeCall.__new__(ProbeCall)
-"""What ``Provider.event(args)`` returns while its gate is closed: ``probe()`` ignores it."""
+"""What ``Provider.event(args)`` returns, with tracing on, while its gate is closed: ``probe()`` ignores it."""
 IDLE_CALL.probe, IDLE_CALL.args, IDLE_CALL.problem = None, (), None  # type: ignore[assignment]
 
 
@@ -126,14 +128,43 @@ class Probe:
     def __bool__(self) -> bool:
         return bool(self.gate)
 
-    def __call__(self, *args: "Any", **kwargs: "Any") -> "ProbeCall":
-        # The runtime fallback. Tracing off (every probe fires _never): one test, nothing built.
-        if self.fire is _never:
-            return IDLE_CALL
+    def __call__(self, *args: "Any", **kwargs: "Any") -> "Optional[ProbeCall]":
+        # The runtime fallback, with tracing on (off: _OffProbe).
         return _fire.fallback_call(self, args, kwargs)
 
     def __repr__(self) -> str:
         return f"<probe {self.provider}:{self.spec.signature}>"
+
+
+class _IgnoresArguments:
+    """An object whose bound ``__init__`` is a C function that takes any
+    arguments, ignores them and returns ``None``.
+
+    ``object.__init__`` refuses extra arguments only for a class that defines
+    ``__init__`` or keeps ``object.__new__``; this one does neither.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls) -> "_IgnoresArguments":
+        return object.__new__(cls)
+
+
+class _OffProbe(Probe):
+    """One probe of a provider declared while tracing is off.
+
+    The runtime fallback (code imported without the hook) calls it for every
+    probe statement: the call builds nothing and returns ``None``, which
+    ``probe()`` ignores, whatever the arguments (the statement the hook
+    deletes checks none either).  Its ``__call__`` is C code, so that the
+    statement runs no Python frame besides ``probe()``'s and costs no more
+    than ``logger.debug`` below its level.
+    """
+
+    __slots__ = ()
+
+    if not TYPE_CHECKING:  # type checkers see Probe.__call__, which declares the same result
+        __call__ = _IgnoresArguments().__init__
 
 
 def _guarded(label: str, emit: "Callable[..., None]") -> "Callable[..., None]":
@@ -243,7 +274,8 @@ class _ProbeMaker:
                 return current
             binding = self.bindings[spec.name]
             fire = binding.fire if binding.reports_errors else _guarded(f"{self.name}:{spec.name}", binding.fire)
-            probe = Probe(spec, self.name, binding.gate, fire, pending.definition)
+            kind = _OffProbe if fire is _never else Probe
+            probe = kind(spec, self.name, binding.gate, fire, pending.definition)
             setattr(self.cls, spec.name, probe)
             return probe
 
@@ -264,7 +296,7 @@ class _PendingProbe:
     def __reduce__(self) -> "Any":
         """Pickled (with its class, by cloudpickle) as the probe it stands for."""
         probe = self.maker.make(self)
-        return Probe, (probe.spec, probe.provider, probe.gate, probe.fire, self.definition)
+        return type(probe), (probe.spec, probe.provider, probe.gate, probe.fire, self.definition)
 
 
 class _ProviderDoc:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import sys
 import textwrap
+
+import pytest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "importhook"))
-from hook_support import HOOK  # noqa: E402
+from hook_support import HOOK, require_module  # noqa: E402
 
 PROVIDERS = """
     from tracers import tracer
@@ -47,19 +49,97 @@ def _write(root: Path, files: dict) -> None:
 
 
 def test_off_builds_nothing_and_says_nothing(python, tmp_path):
+    """Off, a probe call ignores its arguments, as the statement the hook deletes does."""
     _write(tmp_path, {"providers.py": PROVIDERS, "lib.py": LIB})
     code = textwrap.dedent("""\
-        from tracers import probe, ProbeCall
+        from tracers import probe
         from providers import P
         import lib
-        first, second = P.e(1, "a"), P.e(b=2)
-        print(first is second, type(first) is ProbeCall, repr(first))
-        print(probe(first), lib.work(3))
+        calls = [P.e(1, "a"), P.e(b=2), P.e(), P.e(1, 2, 3, s=[]), P.e("wrong", b"types")]
+        print(calls, probe(calls[0]), probe(None), lib.work(3))
     """)
     result = python(["-W", "error", "-c", code], env={"PYTHONPATH": str(tmp_path)})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["True True <call of a probe that nothing listens to>", "None None"]
+    assert result.stdout.splitlines() == ["[None, None, None, None, None] None None None"]
     assert result.stderr == ""
+
+
+DOCUMENTED = """
+    from tracers import tracer
+
+    @tracer
+    class P:
+        def e(a: int, s: str):
+            '''Documented.'''
+    """
+
+
+def test_off_probes_keep_what_they_declare(python, tmp_path):
+    """The off probe's call is C code; the probe is still a Probe, with its declaration's face."""
+    _write(tmp_path, {"providers.py": DOCUMENTED})
+    code = textwrap.dedent("""\
+        import inspect
+        from tracers import Probe, probe
+        from providers import P
+        print(isinstance(P.e, Probe), inspect.signature(P.e), P.e.__doc__, P.e.__qualname__, repr(P.e))
+        print(bool(P.e), P.e.gate, P.e.fire(1, "a"), P.e.name, P.e.label, type(P.e).__doc__.split(".")[0])
+        try:
+            probe(42)
+        except TypeError as error:
+            print(error)
+    """)
+    result = python(["-W", "error", "-c", code], env={"PYTHONPATH": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "True (a: int, s: str) Documented. P.e <probe p:e(a: int, s: str)>",
+        "False False None e p:e One probe of a provider declared while tracing is off",
+        "probe() takes a probe call such as probe(MyProvider.event(arg1, arg2)), not int",
+    ]
+
+
+def test_a_provider_declared_off_stays_silent_once_tracing_is_on(python, tmp_path):
+    """Tracing switched on (as the pytest plugin does) after a provider was declared off:
+    that provider's calls give None, which probe() ignores; later providers fire."""
+    _write(tmp_path, {"providers.py": PROVIDERS, "lib.py": LIB})
+    code = textwrap.dedent("""\
+        from tracers import _config, probe, tracer
+        from tracers.runtime import record
+        import lib
+        _config.launch("record")
+
+        @tracer
+        class Q:
+            def e(a: int): ...
+
+        lib.work(1)
+        probe(Q.e(2))
+        print(probe(None), probe(lib.P.e(3, "x")), [(e.probe, e.args) for e in record.events()])
+    """)
+    result = python(["-W", "error", "-c", code], env={"PYTHONPATH": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "None None [('e', (2,))]"
+
+
+@pytest.mark.parametrize("mode", ["off", "noop"])
+def test_a_provider_pickled_by_value_keeps_its_probes_kind(python, mode):
+    """cloudpickle copies a ``__main__`` provider with its probes: off, the copy's calls still give None."""
+    require_module("cloudpickle")
+    code = textwrap.dedent("""\
+        import pickle
+        import cloudpickle
+        from tracers import tracer
+
+        @tracer
+        class P:
+            def e(a: int): ...
+
+        copy = pickle.loads(cloudpickle.dumps(P))
+        print(type(copy.e).__name__, type(P.e).__name__, copy.e(1) is None, P.e(2) is None)
+    """)
+    result = python(["-W", "ignore", "-c", code], env={"TRACERS": mode})
+    assert result.returncode == 0, result.stderr
+    expected = "_OffProbe _OffProbe True True" if mode == "off" else "Probe Probe False False"
+    assert result.stdout.strip() == expected
 
 
 def test_on_warns_once_per_module_at_its_line(python, tmp_path):
