@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 from typing import Dict, Iterable, Mapping, Optional, Sequence
+from prerequisites import require_tool, unavailable  # noqa: F401  (the tests import them from here)
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -95,26 +95,6 @@ def arg(value):
     calls.append(value)
     return value
 """
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def unavailable(message: str) -> None:
-    """A prerequisite (a tool, a third-party package) is missing: fail in CI, skip elsewhere."""
-    import pytest
-
-    if in_ci():
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
-
-
-def require_tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        unavailable(f"{name} is not installed")
-    return str(path)
 
 
 def require_module(name: str):

@@ -23,16 +23,12 @@ from typing import Any, Iterator, Optional
 
 import pytest
 
+from prerequisites import unavailable
+
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 AGENT_MISSING_WARNING = "RuntimeWarning: tracers: backend 'lttng' unavailable, probes will not fire"
-
-
-def unavailable(message: str) -> None:
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def require_lttng() -> None:

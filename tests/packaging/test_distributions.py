@@ -22,22 +22,13 @@ from pathlib import Path
 from typing import List, NamedTuple
 
 import pytest
+from prerequisites import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 NAME = "python-tracers"
 PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13")
 NOT_SHIPPED = ("tests", "examples", "benchmarks", "build", "dist", ".git", ".venv", ".ci")
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def unavailable(message: str) -> None:
-    if in_ci():
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 def run(args: List[str], **kwargs) -> subprocess.CompletedProcess:

@@ -14,6 +14,8 @@ from typing import List
 
 import pytest
 
+from prerequisites import unavailable
+
 REPO = Path(__file__).resolve().parents[2]
 NAME = "python-tracers"
 
@@ -24,16 +26,6 @@ from tracers import probe, tracer
 
 version: int = tracers.__version__
 """
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def unavailable(message: str) -> None:
-    if in_ci():
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 @pytest.fixture

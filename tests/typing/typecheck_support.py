@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-import pytest
+from prerequisites import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = Path(__file__).resolve().parent / "cases"
@@ -44,17 +44,6 @@ ignore_errors = True
 _MYPY_LINE = re.compile(r"^(?P<file>[^:\s]+\.py):(?P<line>\d+): error: .*\[(?P<code>[a-z0-9-]+)\]$")
 _EXPECT = re.compile(r"#\s*expect:(?P<spec>.*)$")
 _RULES = re.compile(r"(?P<tool>pyright|strict|mypy|plugin)\[(?P<rules>[^\]]*)\]")
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def unavailable(message: str) -> None:
-    """A checker is missing: fail in CI (which installs it), skip elsewhere."""
-    if in_ci():
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 def pyright_command() -> List[str]:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Pattern, Sequence, Union
 
 import pytest
+from prerequisites import require_tool, unavailable  # noqa: F401  (the tests import them from here)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -30,24 +31,6 @@ TRACEFS = "/sys/kernel/tracing"
 
 #: Seconds to wait for any one thing (a line, an exit); generous for a busy 2-core machine.
 TIMEOUT = 60.0
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def unavailable(message: str) -> None:
-    """A prerequisite is missing: fail in CI, skip elsewhere."""
-    if in_ci():
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
-
-
-def require_tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        unavailable(f"{name} is not installed")
-    return str(path)
 
 
 def require_root(what: str) -> None:

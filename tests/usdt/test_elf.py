@@ -9,7 +9,6 @@ from __future__ import annotations
 import ctypes
 import os
 import re
-import shutil
 import struct
 import subprocess
 from functools import cached_property
@@ -18,6 +17,7 @@ from typing import Any, List, NamedTuple, Tuple
 
 import pytest
 
+from prerequisites import require_tool
 from tracers.runtime.usdt._elf import (
     BASE_SYMBOL,
     MAX_ARGS,
@@ -27,17 +27,6 @@ from tracers.runtime.usdt._elf import (
     build_shared_object,
     host_machine,
 )
-
-
-def require_tool(name: str) -> str:
-    """Path of an external tool; a missing tool fails in CI and skips elsewhere."""
-    path = shutil.which(name)
-    if path is None:
-        message = f"{name} is not installed"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 def slots(*spec: Tuple[int, bool]) -> Tuple[ArgSlot, ...]:
