@@ -32,7 +32,6 @@ twenty thousand.  The GNU build-id lets ``perf buildid-cache`` and
 
 This module is pure: specs in, bytes out.
 """
-from __future__ import annotations
 
 import os
 import sys
@@ -74,7 +73,7 @@ class ProbeDef(NamedTuple):
     """A probe: its name (a C identifier) and its argument slots."""
 
     name: str
-    args: tuple[ArgSlot, ...]
+    args: "tuple[ArgSlot, ...]"
 
 
 class SharedObject(NamedTuple):
@@ -118,7 +117,7 @@ _ARCHES = {
 _MACHINE_NAMES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
 
 
-def host_machine() -> Optional[str]:
+def host_machine() -> "Optional[str]":
     """The ``machine`` value matching this process, or None if we cannot build for it.
 
     A 32-bit interpreter on a 64-bit kernel reports a 64-bit machine but
@@ -140,7 +139,7 @@ def _check_identifier(what: str, value: str) -> None:
         raise ValueError(f"{what} must be a C identifier (ASCII letters, digits, _), not {value!r}")
 
 
-def _check_probe(probe: ProbeDef) -> None:
+def _check_probe(probe: "ProbeDef") -> None:
     _check_identifier("probe name", probe.name)
     if len(probe.args) > MAX_ARGS:
         raise ValueError(f"probe {probe.name!r} has {len(probe.args)} argument slots; "
@@ -150,7 +149,7 @@ def _check_probe(probe: ProbeDef) -> None:
             raise ValueError(f"argument size must be 1, 2, 4 or 8 bytes, not {slot.size!r}")
 
 
-def _arg_string(args: Sequence[ArgSlot], arch: _Arch) -> str:
+def _arg_string(args: "Sequence[ArgSlot]", arch: "_Arch") -> str:
     return " ".join(
         f"{'-' if slot.signed else ''}{slot.size}@{operand}"
         for slot, operand in zip(args, arch.operands)
@@ -208,7 +207,7 @@ def _align(value: int, alignment: int) -> int:
     return (value + alignment - 1) & -alignment
 
 
-def _string_table(strings: Sequence[str]) -> tuple[bytes, list[int]]:
+def _string_table(strings: "Sequence[str]") -> tuple[bytes, list[int]]:
     """A NUL-separated table starting with an empty string, and each string's offset."""
     offsets = []
     position = 1
@@ -271,8 +270,8 @@ def _program_headers(offsets: dict[str, int], sizes: dict[str, int], page_size: 
     ))
 
 
-def build_shared_object(provider: str, probes: Sequence[ProbeDef], machine: str = "x86_64",
-                        build_id: bytes = bytes(BUILD_ID_SIZE), description: bytes = b"") -> SharedObject:
+def build_shared_object(provider: str, probes: "Sequence[ProbeDef]", machine: str = "x86_64",
+                        build_id: bytes = bytes(BUILD_ID_SIZE), description: bytes = b"") -> "SharedObject":
     """Lay out the ELF shared object holding ``probes`` under ``provider``.
 
     ``build_id`` (20 bytes) goes into the GNU build-id note; ``description``
