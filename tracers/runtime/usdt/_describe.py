@@ -43,7 +43,8 @@ def _all_types() -> "dict[str, ArgType]":
     return {t.display: t for t in every}
 
 
-_TYPES = _all_types()
+#: Display name -> type, filled when a description is first read: writers never need it.
+_TYPES: "dict[str, ArgType]" = {}
 
 
 def slots_of(arg: "ArgType") -> "tuple[ArgSlot, ...]":
@@ -162,6 +163,8 @@ def read_description(data: bytes) -> "ProviderSpec":
 
 def _read_arg(word: str) -> "ArgSpec":
     name, _, display = word.partition(":")
+    if not _TYPES:
+        _TYPES.update(_all_types())
     arg_type = _TYPES.get(display)
     if not _valid_name(name) or arg_type is None:
         raise ValueError("invalid argument")
