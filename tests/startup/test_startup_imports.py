@@ -28,9 +28,10 @@ HEAVY = ("typing", "re", "collections", "functools", "threading", "warnings", "i
          "ctypes", "hashlib", "tracers._provider", "tracers._fire", "tracers._types", "tracers._docs",
          "tracers.importhook._transform", "tracers.importhook._compile", "tracers.runtime")
 #: What the ``usdt`` backend avoids as well: ``from __future__ import annotations`` imports
-#: ``__future__``; ``ctypes``, ``struct`` and ``hashlib`` wrap the C modules it uses directly.
-NOT_FOR_USDT = ("__future__", "ctypes", "struct", "hashlib", "typing", "re", "collections", "functools",
-                "threading", "inspect", "dataclasses", "platform", "json", "tempfile", "types", "ast")
+#: ``__future__``; ``ctypes`` and ``hashlib`` wrap the C modules it uses directly; the ELF writer
+#: packs its records without ``_struct`` (a shared library to load).
+NOT_FOR_USDT = ("__future__", "ctypes", "struct", "_struct", "hashlib", "typing", "re", "collections",
+                "functools", "threading", "inspect", "dataclasses", "platform", "json", "tempfile", "types", "ast")
 
 CHILD = """
 import sys
