@@ -166,7 +166,9 @@ def _open_component(parent: int, name: str, walked: str, create: bool) -> int:
                 raise BackendError(f"{walked}, on the runtime directory's path, {_not_a_directory(parent, name)}; "
                                    f"refusing to follow it (set {ENV_DIR} to a private directory)") from None
             raise BackendError(f"cannot open {walked} on the runtime directory's path: {problem.strerror}") from None
-    raise BackendError(f"cannot open {walked} on the runtime directory's path")
+    # Made and removed again by someone else, three times over: refused, as a directory that changed.
+    raise BackendError(f"{walked}, on the runtime directory's path, changed while tracers checked it; "
+                       f"refusing it (set {ENV_DIR} to a private directory)")
 
 
 def _not_a_directory(parent: int, name: str) -> str:
