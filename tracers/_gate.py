@@ -6,7 +6,6 @@ rebinds that global to the probe's own gate, whose truth test is done in C
 (for USDT, the kernel-maintained semaphore itself), so later tests cost about
 as much as ``if flag:``.
 """
-from __future__ import annotations
 
 import builtins
 import sys
@@ -29,7 +28,7 @@ class LazyGate:
 
     __slots__ = ("_slot", "_chain")
 
-    def __init__(self, namespace: Dict[str, Any], slot: str, chain: tuple[str, ...]) -> None:
+    def __init__(self, namespace: "Dict[str, Any]", slot: str, chain: tuple[str, ...]) -> None:
         self._slot = slot
         self._chain = chain
 
@@ -44,10 +43,10 @@ class LazyGate:
             namespace[self._slot] = gate
         return bool(gate)
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce__(self) -> "tuple[Any, ...]":
         return (LazyGate, ({}, self._slot, self._chain))
 
-    def _resolve(self, namespace: Dict[str, Any]) -> Any:
+    def _resolve(self, namespace: "Dict[str, Any]") -> "Any":
         head, *rest = self._chain
         if head in namespace:
             target = namespace[head]

@@ -3,7 +3,7 @@
 Each test compares one replacement with the standard module it stands for:
 records with ``typing.NamedTuple``, the provider name with the regular
 expressions it was written with, the width aliases with ``typing.Annotated``,
-the USDT backend's C types with ``ctypes``'.
+the USDT backend's C types with ``ctypes``', its ELF records with ``struct``.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import ctypes
 import pickle
 import random
 import re
+import struct
 import typing
 
 import pytest
@@ -113,3 +114,32 @@ def test_the_backend_c_types_convert_and_truth_test_as_ctypes_ones() -> None:
     with pytest.raises(ctypes.ArgumentError):
         stub("text", 1, True)  # a str is not bytes: refused, as ctypes refuses it
     assert _native.function_type(argtypes) is _native.function_type(argtypes)
+
+
+@pytest.mark.parametrize("fmt", ["<16sHHIQQQIHHHHHH", "<IIQQQQQQ", "<IIQQQQIIQQ", "<IBBHQQ", "<QQ", "<III8sQQQ",
+                                 "<IIIII"])
+def test_the_elf_records_pack_as_struct_packs_them(fmt: str) -> None:
+    """Each record of the ELF writer, with fixed bytes given as their integer."""
+    from tracers.runtime.usdt._elf import _Fields, _text
+
+    codes = fmt[1:].replace("16s", "s").replace("8s", "s")
+    widths = [16 if code == "s" and fmt.count("16s") else 8 if code == "s" else struct.calcsize("<" + code)
+              for code in codes]
+    record = _Fields(*widths)
+    assert record.size == struct.calcsize(fmt)
+    rng = random.Random(fmt)
+    for _ in range(200):
+        values = [rng.choice([0, 1, (1 << 8 * width) - 1, rng.randrange(1 << 8 * width)]) for width in widths]
+        as_struct = [value.to_bytes(width, "little") if code == "s" else value
+                     for value, width, code in zip(values, widths, codes)]
+        assert record.pack(*values) == struct.pack(fmt, *as_struct)
+        assert record.value(*values) == int.from_bytes(struct.pack(fmt, *as_struct), "little")
+    assert _text(b"stapsdt\0").to_bytes(8, "little") == b"stapsdt\0"
+    for index, width in enumerate(widths):
+        for wrong in (-1, 1 << 8 * width):  # struct refuses a value that does not fit, and so does the record
+            values = [0] * len(widths)
+            values[index] = wrong
+            with pytest.raises(OverflowError):
+                record.pack(*values)
+    with pytest.raises(TypeError):
+        record.pack(*[0] * (len(widths) + 1))

@@ -27,6 +27,11 @@ HEAVY = ("typing", "re", "collections", "functools", "threading", "warnings", "i
          "ast", "contextlib", "weakref", "json", "platform", "tempfile", "shlex", "operator",
          "ctypes", "hashlib", "tracers._provider", "tracers._fire", "tracers._types", "tracers._docs",
          "tracers.importhook._transform", "tracers.importhook._compile", "tracers.runtime")
+#: What the ``usdt`` backend avoids as well: ``from __future__ import annotations`` imports
+#: ``__future__``; ``ctypes`` and ``hashlib`` wrap the C modules it uses directly; the ELF writer
+#: packs its records without ``_struct`` (a shared library to load).
+NOT_FOR_USDT = ("__future__", "ctypes", "struct", "_struct", "hashlib", "typing", "re", "collections",
+                "functools", "threading", "inspect", "dataclasses", "platform", "json", "tempfile", "types", "ast")
 
 CHILD = """
 import site  # under -S: what start-up imports (os, stat, posixpath...) without running any .pth file
@@ -146,3 +151,46 @@ def test_the_finder_knows_the_standard_library_as_sysconfig_names_it() -> None:
         assert not finder.in_standard_library(os.path.join(os.path.realpath(paths[key]), "module.py")), key
     assert finder.in_standard_library(os.__file__)
     assert not finder.in_standard_library(str(REPO / "tracers" / "__init__.py"))
+
+
+def test_the_first_usdt_provider_imports_the_backend_and_no_wrapper_module(tmp_path: Path) -> None:
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    statement = ("from tracers import tracer\n"
+                 "class First:\n    def started(name: str, port: int): ...\n"
+                 "First = tracer(First)")
+    added = added_by(statement, env={"TRACERS": "usdt", "TRACERS_RUNTIME_DIR": str(runtime)})
+    assert {"tracers.runtime.usdt._backend", "tracers.runtime.usdt._store", "_ctypes"} <= set(added), added
+    assert not set(NOT_FOR_USDT) & set(added), added
+
+
+def test_tracers_run_imports_no_wrapper_module(tmp_path: Path) -> None:
+    """``python -m tracers run`` of a script with one provider, its code cached by a first run:
+    what the whole process imported beyond ``python -m`` of an empty module."""
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    report = "import json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
+    (tmp_path / "empty_main.py").write_text(report)
+    (tmp_path / "hello.py").write_text(textwrap.dedent("""\
+        from tracers import probe, tracer
+
+        @tracer
+        class Hello:
+            def greeted(name: str, count: int): ...
+
+        probe(Hello.greeted("world", 1))
+    """) + report)
+    clean = {key: value for key, value in os.environ.items()
+             if not key.startswith(("TRACERS", "COVERAGE", "PYTHON"))}
+    clean.update(PYTHONPATH=str(REPO), TRACERS="usdt", TRACERS_RUNTIME_DIR=str(runtime))
+
+    def modules(*args: str) -> List[str]:
+        done = subprocess.run([sys.executable, *args], env=clean, cwd=str(tmp_path), capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+        return list(json.loads(done.stdout.splitlines()[-1]))
+
+    modules("-m", "tracers", "run", "hello.py")  # writes the rewritten code's cache
+    added = set(modules("-m", "tracers", "run", "hello.py")) - set(modules("-m", "empty_main"))
+    assert {"tracers.cli.run", "tracers.importhook._runner", "tracers.runtime.usdt._fire"} <= added, added
+    assert not set(NOT_FOR_USDT) & added, sorted(added)

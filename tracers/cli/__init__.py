@@ -5,7 +5,6 @@ which adds its arguments, and ``main(options) -> int``, which runs it. Only
 the module of the command given is imported. ``run`` parses its own
 arguments, since everything after its target belongs to the program.
 """
-from __future__ import annotations
 
 import os
 import sys
@@ -38,7 +37,7 @@ exit status:
   141  standard output closed early (... | head): output stops quietly"""
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: "Optional[Sequence[str]]" = None) -> int:
     """Entry point; returns the process exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["run"]:
@@ -71,7 +70,7 @@ def _dispatch(args: list[str]) -> int:
         return EXIT_USAGE
 
 
-def _parser(command: Optional[str]) -> argparse.ArgumentParser:
+def _parser(command: "Optional[str]") -> "argparse.ArgumentParser":
     """The parser, with the arguments of ``command`` only (its module is the only one imported)."""
     import argparse
     import importlib

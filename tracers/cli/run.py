@@ -1,5 +1,4 @@
 """``python -m tracers run``: start a program with the hook and a chosen mode."""
-from __future__ import annotations
 
 import os
 import sys
@@ -18,7 +17,7 @@ USAGE = ("usage: python -m tracers run [--backend NAME | --off] [--strict] (SCRI
          "  --strict        raise on probe arguments that do not fit (for tests)")
 
 
-def run(args: Sequence[str]) -> int:
+def run(args: "Sequence[str]") -> int:
     """Parse options up to the program, fix the mode, install the hook, run the program."""
     try:
         mode, strict, module, target, rest = _parse(list(args))
@@ -76,7 +75,7 @@ def _valid(mode: str) -> bool:
     return True
 
 
-def _is_missing_target(error: ImportError) -> bool:
+def _is_missing_target(error: "ImportError") -> bool:
     """Whether runpy could not find the module to run (not an import inside it)."""
     if error.__traceback__ is None:
         return False
@@ -87,7 +86,7 @@ def _is_missing_target(error: ImportError) -> bool:
     return filename.startswith("<frozen runpy") or filename.endswith("runpy.py")
 
 
-def _parse(args: list[str]) -> tuple[Optional[str], bool, bool, str, list[str]]:
+def _parse(args: list[str]) -> "tuple[Optional[str], bool, bool, str, list[str]]":
     mode: Optional[str] = None
     strict = False
     while args:

@@ -8,7 +8,6 @@ CPython writes its own: a temporary file created exclusively (never through a
 link) with the source's permissions, then renamed over the cache file; an
 unwritable or missing directory only means no cache.
 """
-from __future__ import annotations
 
 import io
 import marshal
@@ -41,7 +40,7 @@ def tag(enabled: bool) -> str:
     return f"tracers{version}{'on' if enabled else 'off'}{level}"
 
 
-def tagged_path(source_path: str, enabled: bool) -> Optional[str]:
+def tagged_path(source_path: str, enabled: bool) -> "Optional[str]":
     """Where the rewritten bytecode of ``source_path`` is cached (honours pycache_prefix)."""
     try:
         return _cache_from_source(source_path, optimization=tag(enabled))
@@ -49,7 +48,7 @@ def tagged_path(source_path: str, enabled: bool) -> Optional[str]:
         return None
 
 
-def standard_path(source_path: str) -> Optional[str]:
+def standard_path(source_path: str) -> "Optional[str]":
     """The pyc file the standard import system would use."""
     try:
         return _cache_from_source(source_path)
@@ -57,7 +56,7 @@ def standard_path(source_path: str) -> Optional[str]:
         return None
 
 
-def read(pyc_path: Optional[str], source_stat: os.stat_result) -> Optional[bytes]:
+def read(pyc_path: "Optional[str]", source_stat: "os.stat_result") -> "Optional[bytes]":
     """The marshalled code in ``pyc_path`` if it matches the source, else None.
 
     Only timestamp pycs are accepted; anything else is treated as stale.
@@ -76,7 +75,7 @@ def read(pyc_path: Optional[str], source_stat: os.stat_result) -> Optional[bytes
     return data[_HEADER:]
 
 
-def write(pyc_path: Optional[str], code: CodeType, source_stat: os.stat_result) -> None:
+def write(pyc_path: "Optional[str]", code: "CodeType", source_stat: "os.stat_result") -> None:
     """Cache ``code`` atomically; any file system failure is ignored.
 
     As ``importlib._bootstrap_external._write_atomic`` does, the file gets the
@@ -115,7 +114,7 @@ def write(pyc_path: Optional[str], code: CodeType, source_stat: os.stat_result) 
         os.close(folder)
 
 
-def _stamp(source_stat: os.stat_result) -> bytes:
+def _stamp(source_stat: "os.stat_result") -> bytes:
     mtime = int(source_stat.st_mtime) & 0xFFFFFFFF
     size = source_stat.st_size & 0xFFFFFFFF
     return mtime.to_bytes(4, "little") + size.to_bytes(4, "little")

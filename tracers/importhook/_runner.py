@@ -6,7 +6,6 @@ that ``multiprocessing`` starts with ``spawn`` or ``forkserver`` run that
 script again as ``__mp_main__``: :func:`rewrite_main_of_children` has them
 compile it the same way.  Errors are shown as plain Python shows them.
 """
-from __future__ import annotations
 
 import builtins
 import os
@@ -22,7 +21,7 @@ else:
     ModuleType = type(sys)  # types.ModuleType, without importing types
 
 
-def run_script(path: str, args: Sequence[str]) -> None:
+def run_script(path: str, args: "Sequence[str]") -> None:
     """Execute the file at ``path`` as ``__main__`` with ``sys.argv = [path, *args]``.
 
     As with ``python SCRIPT``, ``__file__`` and code locations use the absolute
@@ -42,7 +41,7 @@ def run_script(path: str, args: Sequence[str]) -> None:
     exec(code, main.__dict__)
 
 
-def run_module(name: str, args: Sequence[str]) -> None:
+def run_module(name: str, args: "Sequence[str]") -> None:
     """Execute module ``name`` as ``__main__``, like ``python -m name``."""
     import runpy
 
@@ -50,7 +49,7 @@ def run_module(name: str, args: Sequence[str]) -> None:
     runpy.run_module(name, run_name="__main__", alter_sys=True)
 
 
-def rewrite_main_of_children(spawn: ModuleType) -> None:
+def rewrite_main_of_children(spawn: "ModuleType") -> None:
     """Make ``multiprocessing.spawn`` run a child's copy of the main script rewritten."""
     standard = getattr(spawn, "runpy")
     if not isinstance(standard, _RewritingRunpy):
@@ -61,22 +60,22 @@ class _RewritingRunpy:
     """Stands for ``runpy`` in ``multiprocessing.spawn``, whose ``run_path``
     re-runs the parent's main script in a child."""
 
-    def __init__(self, runpy_module: ModuleType) -> None:
+    def __init__(self, runpy_module: "ModuleType") -> None:
         self._runpy = runpy_module
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> "Any":
         return getattr(self._runpy, name)
 
-    def run_path(self, path_name: Any, init_globals: Optional[Dict[str, Any]] = None,
-                 run_name: Optional[str] = None) -> Dict[str, Any]:
+    def run_path(self, path_name: "Any", init_globals: "Optional[Dict[str, Any]]" = None,
+                 run_name: "Optional[str]" = None) -> "Dict[str, Any]":
         if isinstance(path_name, str) and path_name.endswith(".py") and os.path.isfile(path_name):
             return run_path(path_name, init_globals, run_name)
         result: Dict[str, Any] = self._runpy.run_path(path_name, init_globals, run_name)
         return result
 
 
-def run_path(path: str, init_globals: Optional[Dict[str, Any]] = None,
-             run_name: Optional[str] = None) -> Dict[str, Any]:
+def run_path(path: str, init_globals: "Optional[Dict[str, Any]]" = None,
+             run_name: "Optional[str]" = None) -> "Dict[str, Any]":
     """``runpy.run_path`` for a ``.py`` file, with its probe sites rewritten."""
     with open(path, "rb") as file:
         source = file.read()
@@ -104,7 +103,7 @@ def run_path(path: str, init_globals: Optional[Dict[str, Any]] = None,
     return namespace.copy()
 
 
-def raise_uncaught(error: BaseException) -> NoReturn:
+def raise_uncaught(error: BaseException) -> "NoReturn":
     """Let ``error`` end the process as an uncaught exception does (exit
     status 1; by SIGINT for a ``KeyboardInterrupt``), shown as plain Python
     shows it: the ``sys.excepthook`` in place gets the user's frames only.
@@ -112,7 +111,7 @@ def raise_uncaught(error: BaseException) -> NoReturn:
     is cut too.)"""
     hook = sys.excepthook
 
-    def excepthook(kind: type, value: BaseException, tb: Optional[TracebackType]) -> None:
+    def excepthook(kind: type, value: BaseException, tb: "Optional[TracebackType]") -> None:
         if value is error:
             tb = user_traceback(tb)
             value.with_traceback(tb)
@@ -125,7 +124,7 @@ def raise_uncaught(error: BaseException) -> NoReturn:
 _PACKAGE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
 
 
-def user_traceback(tb: Optional[TracebackType]) -> Optional[TracebackType]:
+def user_traceback(tb: "Optional[TracebackType]") -> "Optional[TracebackType]":
     """``tb`` as plain Python would show it.
 
     The launcher's and the runner's frames go; under ``run -m``, ``runpy``'s
@@ -163,7 +162,8 @@ def user_traceback(tb: Optional[TracebackType]) -> Optional[TracebackType]:
     return kept[0] if kept else None
 
 
-def _as_python_m(frames: list[TracebackType], codes: list[Any], runner: int) -> tuple[list[TracebackType], list[TracebackType]]:
+def _as_python_m(frames: "list[TracebackType]", codes: "list[Any]",
+                 runner: int) -> "tuple[list[TracebackType], list[TracebackType]]":
     """Split the frames below the runner's entry into the ones ``python -m``
     (or ``python SCRIPT``) shows above the user's code and the rest."""
     inner = runner + 1

@@ -3,7 +3,6 @@
 Backends are imported lazily, by name, so that a process with tracing off
 never loads one and a process with tracing on loads only the one it uses.
 """
-from __future__ import annotations
 
 import os
 import sys
@@ -29,7 +28,7 @@ _MODULES = {
 }
 USDT_MACHINES = ("x86_64", "aarch64")
 
-_backends: dict[str, Backend] = {}
+_backends: "dict[str, Backend]" = {}
 _failed: set[str] = set()
 _lock = RLock()
 
@@ -57,7 +56,7 @@ def _machine() -> tuple[str, str]:
     return machine, {"amd64": "x86_64", "arm64": "aarch64"}.get(lowered, lowered)
 
 
-def usdt_unsupported() -> Optional[str]:
+def usdt_unsupported() -> "Optional[str]":
     """Why USDT probes cannot work here (``"darwin on arm64"``), or None when they can."""
     machine, known_as = _machine()
     if sys.platform.startswith("linux") and known_as in USDT_MACHINES:
@@ -86,7 +85,7 @@ def resolve(requested: str) -> str:
     return choose_auto()[0] if requested == "auto" else requested
 
 
-def backend(name: str) -> Backend:
+def backend(name: str) -> "Backend":
     """The process-wide instance of backend ``name`` (created on first use)."""
     with _lock:
         found = _backends.get(name)
@@ -96,7 +95,7 @@ def backend(name: str) -> Backend:
         return found
 
 
-def bind_provider(provider: ProviderSpec, mode: Mode) -> Mapping[str, ProbeBinding]:
+def bind_provider(provider: "ProviderSpec", mode: "Mode") -> "Mapping[str, ProbeBinding]":
     """Bind every probe of ``provider`` with the mode's backend.
 
     A backend that cannot work here (a platform without USDT, missing library

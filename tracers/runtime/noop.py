@@ -1,5 +1,4 @@
 """The backend that never fires: the fallback on unsupported platforms."""
-from __future__ import annotations
 
 from .._spec import ProbeBinding, ProviderSpec
 
@@ -8,16 +7,16 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def _ignore(*args: Any) -> None:
+def _ignore(*args: "Any") -> None:
     """Fire nothing."""
 
 
 class NoopBackend:
     name = "noop"
 
-    def bind(self, provider: ProviderSpec, strict: bool) -> dict[str, ProbeBinding]:
+    def bind(self, provider: "ProviderSpec", strict: bool) -> "dict[str, ProbeBinding]":
         return {p.name: ProbeBinding(False, _ignore) for p in provider.probes}
 
 
-def create() -> NoopBackend:
+def create() -> "NoopBackend":
     return NoopBackend()

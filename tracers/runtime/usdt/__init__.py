@@ -3,14 +3,13 @@
 The backend (and ctypes) is imported only when a process binds its first
 provider; the pure parts (``_elf``, ``_describe``) are usable without it.
 """
-from __future__ import annotations
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
     from typing import Any
 
 
-def create() -> Any:
+def create() -> "Any":
     from ._backend import create as make
 
     return make()

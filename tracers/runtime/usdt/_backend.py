@@ -4,7 +4,6 @@ Each probe's gate is its semaphore, read in place with a ctypes integer: the
 kernel raises it while a tracer is attached, so attaching takes effect at the
 very next call, with no thread and no polling.
 """
-from __future__ import annotations
 
 import os
 
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
 class LoadedProvider:
     """A provider's object file, kept loaded for the life of the process."""
 
-    def __init__(self, spec: ProviderSpec, path: str, handle: int) -> None:
+    def __init__(self, spec: "ProviderSpec", path: str, handle: int) -> None:
         self.spec = spec
         self.path = path
         self.handle = handle  # dlopen's handle, never closed
@@ -36,14 +35,14 @@ class LoadedProvider:
 class UsdtBackend:
     name = "usdt"
 
-    def __init__(self, machine: Optional[str] = None) -> None:
+    def __init__(self, machine: "Optional[str]" = None) -> None:
         found = machine or host_machine()
         if found is None:
             raise BackendError("USDT probes need Linux on x86_64 or aarch64")
         self.machine = found
         self.loaded: list[LoadedProvider] = []  # appended to without a lock: a fork() child never waits
 
-    def bind(self, provider: ProviderSpec, strict: bool) -> dict[str, ProbeBinding]:
+    def bind(self, provider: "ProviderSpec", strict: bool) -> "dict[str, ProbeBinding]":
         """Any failure (writing, loading, finding symbols) is a BackendError: the caller warns once."""
         try:
             return self._bind(provider, strict)
@@ -52,7 +51,7 @@ class UsdtBackend:
         except Exception as problem:
             raise BackendError(f"cannot load the probes of provider {provider.name!r}: {problem!r}") from problem
 
-    def _bind(self, provider: ProviderSpec, strict: bool) -> dict[str, ProbeBinding]:
+    def _bind(self, provider: "ProviderSpec", strict: bool) -> "dict[str, ProbeBinding]":
         description = describe(provider)
         name, build_id = identity(provider.name, description, self.machine)
         shared = build_shared_object(provider.name, probe_defs(provider), self.machine,
@@ -76,7 +75,7 @@ class _Bindings(dict):  # type: ignore[type-arg]  # of str -> ProbeBinding
     class looks each probe up under its own lock.
     """
 
-    def __init__(self, provider: ProviderSpec, shared: SharedObject, base: int, strict: bool) -> None:
+    def __init__(self, provider: "ProviderSpec", shared: "SharedObject", base: int, strict: bool) -> None:
         super().__init__()
         self._provider = provider
         self._shared = shared
@@ -84,7 +83,7 @@ class _Bindings(dict):  # type: ignore[type-arg]  # of str -> ProbeBinding
         self._strict = strict
         self._index = {probe.name: index for index, probe in enumerate(provider.probes)}
 
-    def __missing__(self, name: str) -> ProbeBinding:
+    def __missing__(self, name: str) -> "ProbeBinding":
         from ..._spec import ProbeBinding
         from ._fire import make_fire, stub_prototype
         from ._native import c_ushort
@@ -102,7 +101,7 @@ class _Bindings(dict):  # type: ignore[type-arg]  # of str -> ProbeBinding
         return binding
 
 
-def _load(path: str, shared: SharedObject, expected: tuple[int, int]) -> tuple[int, int, tuple[int, int]]:
+def _load(path: str, shared: "SharedObject", expected: tuple[int, int]) -> tuple[int, int, tuple[int, int]]:
     """dlopen the verified file: its handle, its load base, and the (device, inode) mapped.
 
     No other user can rename anything on the file's path (the runtime
@@ -124,7 +123,7 @@ def _load(path: str, shared: SharedObject, expected: tuple[int, int]) -> tuple[i
     return handle, base, mapped
 
 
-def _mapped_file(start: int, address: int, code_size: int) -> Optional[tuple[int, int]]:
+def _mapped_file(start: int, address: int, code_size: int) -> "Optional[tuple[int, int]]":
     """(device, inode) of the file mapped at ``address``, in the object's first mapping, or None.
 
     ``/proc/self/map_files`` names each file mapping by its range and leads to
@@ -154,7 +153,7 @@ def _mapped_file(start: int, address: int, code_size: int) -> Optional[tuple[int
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _mapping_in_maps(address: int) -> Optional[tuple[int, int]]:
+def _mapping_in_maps(address: int) -> "Optional[tuple[int, int]]":
     """(device, inode) of the file mapped at ``address``, from ``/proc/self/maps``."""
     with open("/proc/self/maps", "rb") as maps:
         for line in maps:
@@ -167,10 +166,10 @@ def _mapping_in_maps(address: int) -> Optional[tuple[int, int]]:
     return None
 
 
-def create() -> UsdtBackend:
+def create() -> "UsdtBackend":
     return UsdtBackend()
 
 
-def loaded_objects(backend: Any) -> list[str]:
+def loaded_objects(backend: "Any") -> list[str]:
     """The object paths a usdt backend has loaded (for tests and tools)."""
     return [item.path for item in backend.loaded]

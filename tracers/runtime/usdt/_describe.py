@@ -11,7 +11,6 @@ of a service share one file and one tracer command reach them all.
 Readers treat a description as untrusted input: sizes are capped and every
 name must be a C identifier before anything is printed.
 """
-from __future__ import annotations
 
 from ..._record import NamedTuple
 from ..._spec import ArgSpec, ProbeSpec, ProviderSpec
@@ -37,17 +36,18 @@ _POINTER = ArgSlot(8, False)
 _LENGTH = ArgSlot(8, False)
 
 
-def _all_types() -> dict[str, ArgType]:
+def _all_types() -> "dict[str, ArgType]":
     types = [ArgType("bool", 1, False), ArgType("str", 8, False), ArgType("bytes", 8, False)]
     types += [ArgType("int", size, signed) for size in (1, 2, 4, 8) for signed in (True, False)]
     every = types + [t._replace(optional=True) for t in types]
     return {t.display: t for t in every}
 
 
-_TYPES = _all_types()
+#: Display name -> type, filled when a description is first read: writers never need it.
+_TYPES: "dict[str, ArgType]" = {}
 
 
-def slots_of(arg: ArgType) -> tuple[ArgSlot, ...]:
+def slots_of(arg: "ArgType") -> "tuple[ArgSlot, ...]":
     """The USDT argument slots one value takes: ``bytes`` is a pointer then its length."""
     if arg.kind == "bytes":
         return (_POINTER, _LENGTH)
@@ -58,10 +58,10 @@ def slots_of(arg: ArgType) -> tuple[ArgSlot, ...]:
 
 # Per signature (the probe's argument types), what the writer needs: a provider of thousands
 # of probes has a handful of signatures.
-_SLOTS: dict[tuple[ArgType, ...], tuple[ArgSlot, ...]] = {}
+_SLOTS: "dict[tuple[ArgType, ...], tuple[ArgSlot, ...]]" = {}
 
 
-def probe_def(probe: ProbeSpec) -> ProbeDef:
+def probe_def(probe: "ProbeSpec") -> "ProbeDef":
     """The probe as the ELF writer sees it."""
     types = tuple([arg.type for arg in probe.args])
     slots = _SLOTS.get(types)
@@ -70,7 +70,7 @@ def probe_def(probe: ProbeSpec) -> ProbeDef:
     return ProbeDef(probe.name, slots)
 
 
-def probe_defs(provider: ProviderSpec) -> list[ProbeDef]:
+def probe_defs(provider: "ProviderSpec") -> "list[ProbeDef]":
     """Every probe of ``provider`` as the ELF writer sees it.
 
     Probes described alike share their argument tuple (see ``tracers._provider``):
@@ -86,7 +86,7 @@ def probe_defs(provider: ProviderSpec) -> list[ProbeDef]:
     return found
 
 
-def describe(provider: ProviderSpec) -> bytes:
+def describe(provider: "ProviderSpec") -> bytes:
     """The text stored in the object: one line per probe, ``name arg:type ...``."""
     by_args: dict[int, str] = {}  # probes described alike share their argument tuple
     lines = [_MAGIC, f"provider {provider.name}"]
@@ -105,14 +105,14 @@ class Identity(NamedTuple):
     build_id: bytes
 
 
-def identity(provider: str, description: bytes, machine: str) -> Identity:
+def identity(provider: str, description: bytes, machine: str) -> "Identity":
     """Digest of what determines the object's bytes: description (which holds
     the format version), machine."""
     digest = _digest_function()(b"%s\0%s" % (machine.encode(), description))
     return Identity(f"{provider[:_NAME_PREFIX]}-{digest.hex()[:_NAME_DIGEST]}.so", digest)
 
 
-def _digest_function() -> Callable[[bytes], bytes]:
+def _digest_function() -> "Callable[[bytes], bytes]":
     """BLAKE2b of BUILD_ID_SIZE bytes; ``_blake2`` imports in a fraction of ``hashlib``'s time."""
     try:
         from _blake2 import blake2b
@@ -129,7 +129,7 @@ def is_object_name(name: str) -> bool:
             and len(digest) == _NAME_DIGEST and all(c in "0123456789abcdef" for c in digest))
 
 
-def read_description(data: bytes) -> ProviderSpec:
+def read_description(data: bytes) -> "ProviderSpec":
     """Parse a description; ValueError says why one is refused."""
     if len(data) > MAX_PROBES * (MAX_NAME + MAX_ARGS * (MAX_NAME + 20)):
         raise ValueError("description too large")
@@ -161,13 +161,15 @@ def read_description(data: bytes) -> ProviderSpec:
     return ProviderSpec(name, "", "", tuple(probes))
 
 
-def _read_arg(word: str) -> ArgSpec:
+def _read_arg(word: str) -> "ArgSpec":
     name, _, display = word.partition(":")
+    if not _TYPES:
+        _TYPES.update(_all_types())
     arg_type = _TYPES.get(display)
     if not _valid_name(name) or arg_type is None:
         raise ValueError("invalid argument")
     return ArgSpec(name, arg_type)
 
 
-def _valid_name(value: Any) -> bool:
+def _valid_name(value: "Any") -> bool:
     return is_identifier(value) and len(value) <= MAX_NAME

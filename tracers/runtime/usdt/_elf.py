@@ -32,17 +32,15 @@ twenty thousand.  The GNU build-id lets ``perf buildid-cache`` and
 
 This module is pure: specs in, bytes out.
 """
-from __future__ import annotations
 
 import os
 import sys
-from _struct import Struct, calcsize, pack  # struct's own functions, without its wrapper module
 
 from ..._record import NamedTuple
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
-    from typing import Optional, Sequence
+    from typing import Literal, Optional, Sequence
 
 __all__ = [
     "MAX_ARGS",
@@ -74,7 +72,7 @@ class ProbeDef(NamedTuple):
     """A probe: its name (a C identifier) and its argument slots."""
 
     name: str
-    args: tuple[ArgSlot, ...]
+    args: "tuple[ArgSlot, ...]"
 
 
 class SharedObject(NamedTuple):
@@ -118,13 +116,13 @@ _ARCHES = {
 _MACHINE_NAMES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
 
 
-def host_machine() -> Optional[str]:
+def host_machine() -> "Optional[str]":
     """The ``machine`` value matching this process, or None if we cannot build for it.
 
     A 32-bit interpreter on a 64-bit kernel reports a 64-bit machine but
     cannot load a 64-bit object, hence the pointer-size check.
     """
-    if calcsize("P") != 8 or sys.byteorder != "little" or not hasattr(os, "uname"):
+    if sys.maxsize != 2**63 - 1 or sys.byteorder != "little" or not hasattr(os, "uname"):
         return None
     return _MACHINE_NAMES.get(os.uname().machine.lower())
 
@@ -140,7 +138,7 @@ def _check_identifier(what: str, value: str) -> None:
         raise ValueError(f"{what} must be a C identifier (ASCII letters, digits, _), not {value!r}")
 
 
-def _check_probe(probe: ProbeDef) -> None:
+def _check_probe(probe: "ProbeDef") -> None:
     _check_identifier("probe name", probe.name)
     if len(probe.args) > MAX_ARGS:
         raise ValueError(f"probe {probe.name!r} has {len(probe.args)} argument slots; "
@@ -150,7 +148,7 @@ def _check_probe(probe: ProbeDef) -> None:
             raise ValueError(f"argument size must be 1, 2, 4 or 8 bytes, not {slot.size!r}")
 
 
-def _arg_string(args: Sequence[ArgSlot], arch: _Arch) -> str:
+def _arg_string(args: "Sequence[ArgSlot]", arch: "_Arch") -> str:
     return " ".join(
         f"{'-' if slot.signed else ''}{slot.size}@{operand}"
         for slot, operand in zip(args, arch.operands)
@@ -169,14 +167,47 @@ _STB_GLOBAL, _STT_OBJECT = 1, 1
 _NT_STAPSDT = 3
 _NT_GNU_BUILD_ID = 3
 
-_EHDR = Struct("<16sHHIQQQIHHHHHH")
-_PHDR = Struct("<IIQQQQQQ")
-_SHDR = Struct("<IIQQQQIIQQ")
-_SYM = Struct("<IBBHQQ")
-_DYN = Struct("<qQ")
+
+class _Fields:
+    """A record of little-endian unsigned integers of the given byte widths, back to back.
+
+    ``struct.Struct("<...").pack`` for the ELF records, made with ``int.to_bytes``
+    (which refuses a value that does not fit its field): the first provider of a
+    process does not load ``_struct``'s shared library.
+    """
+
+    __slots__ = ("size", "_widths", "_little")
+
+    def __init__(self, *widths: int) -> None:
+        self.size = sum(widths)
+        self._widths = widths
+        little: "Literal['little']" = "little"
+        self._little = (little,) * len(widths)
+
+    def pack(self, *values: int) -> bytes:
+        if len(values) != len(self._widths):
+            raise TypeError(f"a record of {len(self._widths)} fields, not {len(values)}")
+        return b"".join(map(int.to_bytes, values, self._widths, self._little))
+
+    def value(self, *values: int) -> int:
+        """The record's bytes as one integer, little-endian."""
+        return int.from_bytes(self.pack(*values), "little")
+
+
+def _text(data: bytes) -> int:
+    """Fixed bytes (an identification, a note's owner) as a field's integer."""
+    return int.from_bytes(data, "little")
+
+
+_EHDR = _Fields(16, 2, 2, 4, 8, 8, 8, 4, 2, 2, 2, 2, 2, 2)
+_PHDR = _Fields(4, 4, 8, 8, 8, 8, 8, 8)
+_SHDR = _Fields(4, 4, 8, 8, 8, 8, 4, 4, 8, 8)
+_SYM = _Fields(4, 1, 1, 2, 8, 8)
+_DYN = _Fields(8, 8)
 # namesz, descsz, type, owner "stapsdt\0", then the descriptor's pc, base, semaphore
-_NOTE_HEADER = Struct("<III8sQQQ")
-_BUILD_ID_HEADER = Struct("<III4s")
+_NOTE_HEADER = _Fields(4, 4, 4, 8, 8, 8, 8)
+_NOTE_DESCSZ_SHIFT = 32  # descsz, the only field that does not grow by a constant step from note to note
+_BUILD_ID_HEADER = _Fields(4, 4, 4, 4)
 
 _SEMAPHORE_SIZE = 2
 _PHNUM = 5
@@ -208,7 +239,7 @@ def _align(value: int, alignment: int) -> int:
     return (value + alignment - 1) & -alignment
 
 
-def _string_table(strings: Sequence[str]) -> tuple[bytes, list[int]]:
+def _string_table(strings: "Sequence[str]") -> tuple[bytes, list[int]]:
     """A NUL-separated table starting with an empty string, and each string's offset."""
     offsets = []
     position = 1
@@ -221,7 +252,7 @@ def _string_table(strings: Sequence[str]) -> tuple[bytes, list[int]]:
 _SHSTRTAB, _SECTION_NAME_OFFSETS = _string_table(_SECTIONS[1:])
 _DYNSTR, (_BASE_NAME_OFFSET,) = _string_table([BASE_SYMBOL])
 # SysV hash of the one symbol: one bucket, chain of [null, symbol 1].
-_HASH = pack("<IIIII", 1, 2, 1, 0, 0)
+_HASH = _Fields(4, 4, 4, 4, 4).pack(1, 2, 1, 0, 0)
 
 
 def _place(sizes: dict[str, int], page_size: int) -> dict[str, int]:
@@ -271,8 +302,8 @@ def _program_headers(offsets: dict[str, int], sizes: dict[str, int], page_size: 
     ))
 
 
-def build_shared_object(provider: str, probes: Sequence[ProbeDef], machine: str = "x86_64",
-                        build_id: bytes = bytes(BUILD_ID_SIZE), description: bytes = b"") -> SharedObject:
+def build_shared_object(provider: str, probes: "Sequence[ProbeDef]", machine: str = "x86_64",
+                        build_id: bytes = bytes(BUILD_ID_SIZE), description: bytes = b"") -> "SharedObject":
     """Lay out the ELF shared object holding ``probes`` under ``provider``.
 
     ``build_id`` (20 bytes) goes into the GNU build-id note; ``description``
@@ -303,7 +334,7 @@ def build_shared_object(provider: str, probes: Sequence[ProbeDef], machine: str 
     stub_size = len(arch.stub)
 
     contents = {
-        ".note.gnu.build-id": _BUILD_ID_HEADER.pack(4, BUILD_ID_SIZE, _NT_GNU_BUILD_ID, b"GNU\0") + build_id,
+        ".note.gnu.build-id": _BUILD_ID_HEADER.pack(4, BUILD_ID_SIZE, _NT_GNU_BUILD_ID, _text(b"GNU\0")) + build_id,
         ".hash": _HASH,
         ".dynstr": _DYNSTR,
         ".text": arch.stub * count,
@@ -321,12 +352,17 @@ def build_shared_object(provider: str, probes: Sequence[ProbeDef], machine: str 
     text, base, probes_at = offsets[".text"], offsets[".stapsdt.base"], offsets[".probes"]
     stubs = tuple(range(text, text + count * stub_size, stub_size))
     semaphores = tuple(range(probes_at, probes_at + count * _SEMAPHORE_SIZE, _SEMAPHORE_SIZE))
-    pack_note = _NOTE_HEADER.pack
-    contents[".note.stapsdt"] = b"".join(
-        pack_note(8, 24 + len(strings), _NT_STAPSDT, b"stapsdt\0", pc, base, semaphore)
-        + strings + b"\0" * (-len(strings) % 4)
-        for strings, pc, semaphore in zip(note_strings, stubs, semaphores)
-    )
+    # Each note's header and descriptor as one integer: from one probe to the next, pc and
+    # semaphore grow by a constant step and descsz is set apart.
+    header = _NOTE_HEADER.value(8, 0, _NT_STAPSDT, _text(b"stapsdt\0"), text, base, probes_at)
+    step = _NOTE_HEADER.value(0, 0, 0, 0, stub_size, 0, _SEMAPHORE_SIZE)
+    note_size = _NOTE_HEADER.size
+    notes = []
+    for strings in note_strings:  # descsz (24 + len) fits: names are far shorter than 4 GB
+        notes.append((header | (24 + len(strings)) << _NOTE_DESCSZ_SHIFT).to_bytes(note_size, "little"))
+        notes.append(strings + b"\0" * (-len(strings) % 4))
+        header += step
+    contents[".note.stapsdt"] = b"".join(notes)
     contents[".dynsym"] = _SYM.pack(0, 0, 0, 0, 0, 0) + _SYM.pack(
         _BASE_NAME_OFFSET, (_STB_GLOBAL << 4) | _STT_OBJECT, 0, _INDEX[".stapsdt.base"], base, 1)
     dynamic_values = {
@@ -343,7 +379,7 @@ def build_shared_object(provider: str, probes: Sequence[ProbeDef], machine: str 
     contents["program headers"] = _program_headers(offsets, sizes, arch.page_size)
     ident = b"\x7fELF" + bytes([2, 1, 1, 0, 0]) + bytes(7)  # 64-bit, little-endian, SysV
     contents["ELF header"] = _EHDR.pack(
-        ident, _ET_DYN, arch.e_machine, 1,  # e_version
+        _text(ident), _ET_DYN, arch.e_machine, 1,  # e_version
         0, _EHDR.size, offsets["section headers"],  # e_entry, e_phoff, e_shoff
         0, _EHDR.size, _PHDR.size, _PHNUM,  # e_flags, e_ehsize, e_phentsize, e_phnum
         _SHDR.size, len(_SECTIONS), _INDEX[".shstrtab"],  # e_shentsize, e_shnum, e_shstrndx

@@ -11,7 +11,6 @@ strict mode).
 A ``bytes`` value takes two USDT arguments: its address, then its length,
 so that tracers read it whole, NUL bytes included.
 """
-from __future__ import annotations
 
 import builtins
 import os
@@ -29,7 +28,7 @@ else:
     FunctionType = type(lambda: None)  # types.FunctionType, without importing types
 
 
-def ctypes_of(arg: ArgType) -> tuple[Any, ...]:
+def ctypes_of(arg: "ArgType") -> "tuple[Any, ...]":
     """The ctypes types of the stub's parameters for one argument."""
     if arg.kind == "bytes":
         return (parameter_type("c_char_p"), parameter_type(INTEGER_NAMES[(8, False)]))
@@ -40,12 +39,12 @@ def ctypes_of(arg: ArgType) -> tuple[Any, ...]:
     return (parameter_type(INTEGER_NAMES[(arg.size, arg.signed)]),)
 
 
-def stub_prototype(probe: ProbeSpec) -> Any:
+def stub_prototype(probe: "ProbeSpec") -> "Any":
     """The ctypes function type of a probe's stub."""
     return function_type(tuple(c for arg in probe.args for c in ctypes_of(arg.type)))
 
 
-def _wire(arg: ArgType) -> Callable[[Any], tuple[Any, ...]]:
+def _wire(arg: "ArgType") -> "Callable[[Any], tuple[Any, ...]]":
     """The stub's parameters for one normalised value."""
     if arg.kind == "str":
         return lambda value: (None if value is None else str.encode(value, "utf-8", "replace"),)
@@ -55,13 +54,13 @@ def _wire(arg: ArgType) -> Callable[[Any], tuple[Any, ...]]:
 
 
 _MISSING = object()  # default of every parameter: a short call still reaches the slow path's check
-_CODE_CACHE: dict[str, CodeType] = {}
+_CODE_CACHE: "dict[str, CodeType]" = {}
 # Inside the package, so that warnings skip these frames and name the user's line.
 _GENERATED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "<generated fire>")
 
 
-def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool,
-              report: Callable[[BaseException], None]) -> Callable[..., None]:
+def make_fire(probe: "ProbeSpec", stub: "Callable[..., None]", strict: bool,
+              report: "Callable[[BaseException], None]") -> "Callable[..., None]":
     """Build ``fire(*args)`` for one probe; it never raises, it ``report``s.
 
     The fast path passes values of the declared types straight to ctypes.
@@ -72,7 +71,7 @@ def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool,
     """
     prepared: list[Any] = []  # built on first use: most probes never take the slow path
 
-    def slow(*values: Any) -> None:
+    def slow(*values: "Any") -> None:
         if not prepared:
             from .._convert import normaliser
 
@@ -81,7 +80,7 @@ def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool,
         converted = normalise(tuple(v for v in values if v is not _MISSING))
         stub(*(part for wire, value in zip(wires, converted) for part in wire(value)))
 
-    def checked(*values: Any) -> None:
+    def checked(*values: "Any") -> None:
         try:
             slow(*values)
         except Exception as problem:
@@ -98,7 +97,7 @@ def make_fire(probe: ProbeSpec, stub: Callable[..., None], strict: bool,
     return fire
 
 
-def _fire_code(types: list[ArgType]) -> CodeType:
+def _fire_code(types: "list[ArgType]") -> "CodeType":
     """The code of ``fire`` for these argument types, compiled once per shape."""
     names = [f"a{i}" for i in range(len(types))]
     fast = ", ".join(_fast_expression(name, arg) for name, arg in zip(names, types))
@@ -121,7 +120,7 @@ def _fire_code(types: list[ArgType]) -> CodeType:
     return code
 
 
-def _refuse() -> Any:
+def _refuse() -> "Any":
     """Send a value the fast path must not pass on to the slow path, which names the problem."""
     raise TypeError("not for the fast path")
 
@@ -130,7 +129,7 @@ def _refuse() -> Any:
 _CTYPES_TAKES_INT_LIKE = sys.version_info < (3, 10)
 
 
-def _fast_expression(name: str, arg: ArgType) -> str:
+def _fast_expression(name: str, arg: "ArgType") -> str:
     """The stub's parameters for a value of the declared type.
 
     ctypes itself refuses a float, a str or None for an integer; what it would

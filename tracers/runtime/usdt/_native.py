@@ -8,7 +8,6 @@ below are declared exactly as ``ctypes`` declares its own (``c_uint16`` is a
 with ``_argtypes_``, ``_restype_`` and ``_flags_``), so they convert, call and
 truth-test in the same C code.
 """
-from __future__ import annotations
 
 from _ctypes import FUNCFLAG_CDECL, CFuncPtr, _SimpleCData
 
@@ -36,10 +35,10 @@ _CODES = {"c_char_p": "z", "c_bool": "?", "c_byte": "b", "c_ubyte": "B", "c_shor
 #: (size in bytes, signed) -> the name of the C integer type of that width.
 INTEGER_NAMES = {(1, True): "c_byte", (1, False): "c_ubyte", (2, True): "c_short", (2, False): "c_ushort",
                  (4, True): "c_int", (4, False): "c_uint", (8, True): "c_long", (8, False): "c_ulong"}
-_types: dict[str, Any] = {"c_ushort": c_ushort}
+_types: "dict[str, Any]" = {"c_ushort": c_ushort}
 
 
-def parameter_type(name: str) -> Any:
+def parameter_type(name: str) -> "Any":
     """The ctypes type called ``name`` (``c_char_p``, ``c_bool``, ``c_int`` ...), declared as ctypes does."""
     found = _types.get(name)
     if found is None:
@@ -47,10 +46,10 @@ def parameter_type(name: str) -> Any:
     return found
 
 
-_function_types: dict[tuple[Any, ...], Any] = {}
+_function_types: "dict[tuple[Any, ...], Any]" = {}
 
 
-def function_type(argtypes: tuple[Any, ...]) -> Any:
+def function_type(argtypes: "tuple[Any, ...]") -> "Any":
     """``ctypes.CFUNCTYPE(None, *argtypes)``: a C function returning nothing, one class per signature."""
     found = _function_types.get(argtypes)
     if found is None:

@@ -11,7 +11,6 @@ link, and keeps the final descriptor: every later file operation is
 relative to it.  Because nobody else can rename anything on that path, the
 object's path name stays bound to the verified file when it is loaded.
 """
-from __future__ import annotations
 
 import errno
 import os
@@ -78,7 +77,7 @@ def runtime_dir() -> str:
     return candidates()[0][0]
 
 
-def _absolute(variable: str) -> Optional[str]:
+def _absolute(variable: str) -> "Optional[str]":
     value = os.environ.get(variable)
     if not value:
         return None
@@ -98,7 +97,7 @@ def _home() -> str:
     return pwd.getpwuid(os.geteuid()).pw_dir
 
 
-def open_runtime_dir() -> RuntimeDir:
+def open_runtime_dir() -> "RuntimeDir":
     """Open (creating if needed) the first usable candidate.
 
     An explicit ``TRACERS_RUNTIME_DIR`` that fails the check is an error; an
@@ -120,7 +119,7 @@ def open_runtime_dir() -> RuntimeDir:
     raise BackendError("; ".join(refused))
 
 
-def open_checked(path: str, create: bool = True) -> RuntimeDir:
+def open_checked(path: str, create: bool = True) -> "RuntimeDir":
     """``path``, with links resolved, and its descriptor, after checking every
     directory on it (see the module's docstring)."""
     if not os.path.isabs(path):
@@ -167,7 +166,9 @@ def _open_component(parent: int, name: str, walked: str, create: bool) -> int:
                 raise BackendError(f"{walked}, on the runtime directory's path, {_not_a_directory(parent, name)}; "
                                    f"refusing to follow it (set {ENV_DIR} to a private directory)") from None
             raise BackendError(f"cannot open {walked} on the runtime directory's path: {problem.strerror}") from None
-    raise BackendError(f"cannot open {walked} on the runtime directory's path")
+    # Made and removed again by someone else, three times over: refused, as a directory that changed.
+    raise BackendError(f"{walked}, on the runtime directory's path, changed while tracers checked it; "
+                       f"refusing it (set {ENV_DIR} to a private directory)")
 
 
 def _not_a_directory(parent: int, name: str) -> str:
@@ -193,7 +194,7 @@ def _check_parent(fd: int, path: str, uid: int) -> None:
                            f"set {ENV_DIR} to a directory whose parents only their owners can write")
 
 
-def _check_final(fd: int, path: str, uid: int) -> os.stat_result:
+def _check_final(fd: int, path: str, uid: int) -> "os.stat_result":
     info = os.fstat(fd)
     if info.st_uid != uid:
         raise BackendError(f"the runtime directory {path} belongs to uid {info.st_uid}, not to this user "

@@ -17,7 +17,6 @@ Every operation goes through the checked directory's descriptor; nothing
 found in the directory is used unless it is a regular file of this user
 with exactly the expected bytes.  Anything else is replaced atomically.
 """
-from __future__ import annotations
 
 import atexit
 import fcntl
@@ -53,7 +52,7 @@ class HeldObject(NamedTuple):
 class ObjectStore:
     """The objects of one runtime directory, as this process uses them."""
 
-    def __init__(self, directory: RuntimeDir) -> None:
+    def __init__(self, directory: "RuntimeDir") -> None:
         self.directory = directory
         self.held: dict[str, HeldObject] = {}
         self._owner = os.getpid()
@@ -65,7 +64,7 @@ class ObjectStore:
         if not self.directory.still_open():
             self.directory = open_checked(self.directory.path, create=False)
 
-    def obtain(self, name: str, data: bytes) -> HeldObject:
+    def obtain(self, name: str, data: bytes) -> "HeldObject":
         """A file ``name`` holding exactly ``data``, locked shared for the life of the process."""
         with self.lock:
             self._reopen_if_closed()
@@ -74,7 +73,7 @@ class ObjectStore:
                 found = self.held[name] = self._obtain(name, data)
             return found
 
-    def _obtain(self, name: str, data: bytes) -> HeldObject:
+    def _obtain(self, name: str, data: bytes) -> "HeldObject":
         import time
 
         deadline = time.monotonic() + 5.0
@@ -95,7 +94,7 @@ class ObjectStore:
                 return held
         raise BackendError(f"cannot create {self._path(name)}: the file keeps changing")
 
-    def adopt(self, name: str, data: bytes, device: int, inode: int) -> HeldObject:
+    def adopt(self, name: str, data: bytes, device: int, inode: int) -> "HeldObject":
         """Hold the file now named ``name`` instead, if it is the one mapped (device, inode)
         and has the expected bytes: another process replaced the file between our check and
         the load."""
@@ -118,7 +117,7 @@ class ObjectStore:
     def _path(self, name: str) -> str:
         return os.path.join(self.directory.path, name)
 
-    def _verified(self, fd: int, name: str, data: bytes) -> tuple[Optional[HeldObject], bool]:
+    def _verified(self, fd: int, name: str, data: bytes) -> "tuple[Optional[HeldObject], bool]":
         """The file as a held object if it is ours, unchanged and still under ``name``;
         else whether it is bad (still under ``name``, but not what we expect)."""
         info = os.fstat(fd)
@@ -132,14 +131,14 @@ class ObjectStore:
             return None, True
         return HeldObject(name, self._path(name), fd, info.st_dev, info.st_ino), False
 
-    def _still_named(self, name: str, info: os.stat_result) -> bool:
+    def _still_named(self, name: str, info: "os.stat_result") -> bool:
         try:
             now = os.stat(name, dir_fd=self.directory.fd, follow_symlinks=False)
         except OSError:
             return False
         return (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino)
 
-    def _publish(self, name: str, data: bytes, replace: bool) -> Optional[HeldObject]:
+    def _publish(self, name: str, data: bytes, replace: bool) -> "Optional[HeldObject]":
         """Write a new file and give it ``name``: atomically, never over a good file.
 
         Returns None when another process created ``name`` first, or swept the
@@ -200,7 +199,7 @@ class ObjectStore:
         sweep_at_exit(self.directory, [item.name for item in held])
 
 
-def sweep(directory: RuntimeDir, names: Iterable[str]) -> int:
+def sweep(directory: "RuntimeDir", names: "Iterable[str]") -> int:
     """Remove each of ``names`` that no live process uses; returns how many went."""
     removed = 0
     mapped: Optional[set[tuple[int, int]]] = None
@@ -223,7 +222,7 @@ def sweep(directory: RuntimeDir, names: Iterable[str]) -> int:
     return removed
 
 
-def sweep_at_exit(directory: RuntimeDir, names: Iterable[str], patience: float = 0.1) -> None:
+def sweep_at_exit(directory: "RuntimeDir", names: "Iterable[str]", patience: float = 0.1) -> None:
     """Remove this exiting process's objects that no other process uses.
 
     Processes exiting together all see each other's mappings for a moment;
@@ -269,7 +268,7 @@ def _lock_shared(fd: int, path: str, patience: float = 10.0) -> None:
             time.sleep(0.002)
 
 
-def _lock_unused(directory: RuntimeDir, name: str) -> Optional[tuple[int, os.stat_result]]:
+def _lock_unused(directory: "RuntimeDir", name: str) -> "Optional[tuple[int, os.stat_result]]":
     """An exclusive lock on ``name`` if it is one of ours that no process holds, with its status."""
     if not (is_object_name(name) or name.startswith(_TEMPORARY_PREFIX)):
         return None
@@ -288,7 +287,7 @@ def _lock_unused(directory: RuntimeDir, name: str) -> Optional[tuple[int, os.sta
     return None
 
 
-def _unlink_if_still(directory: RuntimeDir, name: str, info: os.stat_result) -> int:
+def _unlink_if_still(directory: "RuntimeDir", name: str, info: "os.stat_result") -> int:
     """Unlink ``name`` if it still names the file described by ``info``."""
     try:
         now = os.stat(name, dir_fd=directory.fd, follow_symlinks=False)
@@ -300,7 +299,7 @@ def _unlink_if_still(directory: RuntimeDir, name: str, info: os.stat_result) -> 
     return 0
 
 
-def _sweep_old(directory: RuntimeDir, name: str) -> int:
+def _sweep_old(directory: "RuntimeDir", name: str) -> int:
     """Files of earlier versions, ``tracers-PID-START-...``: removed once that process is gone."""
     fields = name.split("-")
     if len(fields) < 4 or not (fields[1].isdigit() and fields[2].isdigit()):
@@ -310,7 +309,7 @@ def _sweep_old(directory: RuntimeDir, name: str) -> int:
     return 1 if _unlink_quietly(name, directory.fd) else 0
 
 
-def process_start_time(pid: int) -> Optional[int]:
+def process_start_time(pid: int) -> "Optional[int]":
     """The start time of ``pid`` in clock ticks, or None when it does not exist."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as file:
@@ -321,7 +320,7 @@ def process_start_time(pid: int) -> Optional[int]:
     return int(fields[19])
 
 
-def mapped_files(directory: str, skip: Optional[int] = None) -> set[tuple[int, int]]:
+def mapped_files(directory: str, skip: "Optional[int]" = None) -> set[tuple[int, int]]:
     """(device, inode) of every file in ``directory`` mapped by a process whose maps we may read."""
     needle = os.path.join(directory, "").encode()
     found: set[tuple[int, int]] = set()
@@ -343,7 +342,7 @@ def mapped_files(directory: str, skip: Optional[int] = None) -> set[tuple[int, i
     return found
 
 
-def _close_if_ours(item: HeldObject) -> None:
+def _close_if_ours(item: "HeldObject") -> None:
     """Close a held object's descriptor, unless the program closed it (a daemon
     closing every descriptor) and the number now belongs to one of its own files."""
     try:
@@ -380,7 +379,7 @@ def _unlink_quietly(name: str, directory: int) -> bool:
         return False
 
 
-_store: Optional[ObjectStore] = None
+_store: "Optional[ObjectStore]" = None
 _store_lock = allocate_lock()
 
 # Held while this process has a file locked exclusively, and across fork(): a
@@ -390,7 +389,7 @@ _store_lock = allocate_lock()
 _exclusive_guard = allocate_lock()
 
 
-def object_store() -> ObjectStore:
+def object_store() -> "ObjectStore":
     """This process's store, opening and checking the runtime directory on first use."""
     global _store
     with _store_lock:
