@@ -264,7 +264,7 @@ class _ProbeMaker:
         self.cls = cls
         self.name = name
         self.bindings = bindings  # probe name -> ProbeBinding; a backend may make each on first lookup
-        self.lock = allocate_lock()
+        self.lock = RLock()  # reentrant: a signal handler may look a probe up while its thread makes it
 
     def make(self, pending: "_PendingProbe") -> "Probe":
         spec = pending.spec

@@ -68,9 +68,39 @@ SIGNAL_AT_THE_RECURSION_LIMIT = """
     print("done", rounds > 0)
 """
 
+# A handler that records while the main thread records: the handler runs in
+# the thread that may be holding the record's lock.
+SIGNAL_DURING_RECORD = """
+    import signal, time
+    from tracers import probe, tracer
+    from tracers.runtime import record
 
-@pytest.mark.parametrize("program", [SIGNAL_DURING_REPORT, SIGNAL_AT_THE_RECURSION_LIMIT],
-                         ids=["signal-during-report", "signal-at-recursion-limit"])
+    @tracer
+    class Tick:
+        def tick(n: int): ...
+        def main(i: int): ...
+
+    fired = 0
+    def handler(signum, frame):
+        global fired
+        fired += 1
+        probe(Tick.tick(fired))
+
+    signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, 0.0001, 0.0001)
+    deadline, i = time.monotonic() + 1.5, 0
+    while i < 60_000 and time.monotonic() < deadline:  # fewer events than the record keeps
+        probe(Tick.main(i))
+        i += 1
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    ticks = [event.args[0] for event in record.events() if event.probe == "tick"]  # nested handlers: any order
+    mains = [event.args[0] for event in record.events() if event.probe == "main"]
+    print("done", fired > 0 and sorted(ticks) == list(range(1, fired + 1)) and mains == list(range(i)))
+"""
+
+
+@pytest.mark.parametrize("program", [SIGNAL_DURING_REPORT, SIGNAL_AT_THE_RECURSION_LIMIT, SIGNAL_DURING_RECORD],
+                         ids=["signal-during-report", "signal-at-recursion-limit", "signal-during-record"])
 def test_a_probe_fired_from_a_signal_handler_neither_blocks_nor_raises(python, tmp_path, program):
     script = tmp_path / "prog.py"
     script.write_text(textwrap.dedent(program).lstrip())

@@ -61,7 +61,9 @@ def _checked_limit(limit: int) -> int:
     return limit
 
 
-_lock = threading.Lock()
+# Reentrant: a probe fired from a signal handler runs in the thread that the
+# signal interrupted, which may be inside this lock already.
+_lock = threading.RLock()
 _events: deque[Event] = deque(maxlen=_limit_from_env())
 _dropped = 0
 _captures: list[Captured] = []
