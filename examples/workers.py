@@ -50,6 +50,8 @@ def main() -> None:
             for line in pool.map(work, range(options.jobs)):
                 print(line, flush=True)
             rounds += 1
+        pool.close()  # the workers finish and exit by themselves
+        pool.join()
 
 
 if __name__ == "__main__":
