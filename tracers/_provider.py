@@ -4,7 +4,7 @@ Everything is validated when the class is created, so a wrong definition fails
 at import with the file, line, probe and fix, never later at fire time.
 """
 import sys
-from _thread import RLock, allocate_lock
+from _thread import RLock
 from _weakref import ref as weak_ref  # weakref.ref, without importing the weakref module at start-up
 
 from . import _config, _report

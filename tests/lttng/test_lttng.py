@@ -27,7 +27,6 @@ from prerequisites import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 AGENT_MISSING_WARNING = "RuntimeWarning: tracers: backend 'lttng' unavailable, probes will not fire"
 
 
