@@ -68,7 +68,14 @@ def test_import_tracers_imports_only_the_package() -> None:
 
 def test_installing_the_hook_imports_only_the_package_and_the_hook() -> None:
     added = added_by("import tracers.importhook\ntracers.importhook.install()")
-    assert added == ["tracers", "tracers.importhook"]
+    assert added == ["atexit", "tracers", "tracers.importhook"]  # atexit: compiled into Python
+
+
+def test_a_sitecustomize_that_installs_the_hook_imports_only_the_package_and_the_hook(tmp_path: Path) -> None:
+    """The module installing the hook binds ``tracers`` itself: it is not taken for one with probes."""
+    (tmp_path / "sitecustomize.py").write_text("import tracers.importhook\ntracers.importhook.install()\n")
+    added = added_by("import sitecustomize", cwd=tmp_path)
+    assert added == ["atexit", "sitecustomize", "tracers", "tracers.importhook"]
 
 
 def test_importing_the_standard_library_under_the_hook_loads_no_more_of_tracers() -> None:
@@ -84,7 +91,7 @@ def test_the_loader_is_still_the_package_s_attribute() -> None:
 
 def test_installing_the_hook_with_tracing_set_adds_only_the_mode() -> None:
     added = added_by("import tracers.importhook\ntracers.importhook.install()", env={"TRACERS": "usdt"})
-    assert added == ["_operator", "tracers", "tracers._config", "tracers._record", "tracers.importhook"]
+    assert added == ["_operator", "atexit", "tracers", "tracers._config", "tracers._record", "tracers.importhook"]
 
 
 def test_the_pth_line_with_its_variable_unset_imports_nothing() -> None:
@@ -94,7 +101,7 @@ def test_the_pth_line_with_its_variable_unset_imports_nothing() -> None:
 
 def test_a_library_hook_imports_the_same() -> None:
     added = added_by("import tracers.importhook\ntracers.importhook.install(packages=['mylib'])")
-    assert added == ["tracers", "tracers.importhook"]
+    assert added == ["atexit", "tracers", "tracers.importhook"]
 
 
 def test_api_names_are_imported_on_first_use() -> None:

@@ -10,25 +10,25 @@ or run the program with ``python -m tracers run``, or set
 ``TRACERS_IMPORTHOOK=1``: the ``tracers-importhook.pth`` file that ``pip``
 installs with tracers then calls :func:`startup` as Python starts (``run``
 sets it, so that its child processes get the hook too).
-
-Every process that installs the hook imports this module, so it holds what
-installing needs (the finder) and nothing more: the loader that rewrites
-(``_loader``) is imported with the first module it is given.
-
-The finder sits just before the standard ``PathFinder`` and asks it for the
-spec, so the file system is searched once.  Only plain source modules outside
-the standard library and tracers itself get the rewriting loader; everything
-else keeps the spec the standard machinery made.  Three kinds of module come
-from elsewhere and are reached all the same:
-
-- modules that a finder placed after ``PathFinder`` provides (setuptools'
-  editable installs map a package's top level that way): when ``PathFinder``
-  finds nothing, those finders are asked, in their order, here;
-- modules whose loader is another tool's ``SourceFileLoader`` subclass
-  (beartype.claw's path hook): composed with, see :mod:`._compose`;
-- modules of finders that sit before this one (typeguard's import hook): the
-  finder's class is adopted once its module is imported (``_AFTER_IMPORT``).
 """
+# How it works, in comments rather than docstrings: every process that installs
+# the hook loads this module's code, docstrings included. So it holds what
+# installing needs (the finder) and nothing more: the loader that rewrites
+# (``_loader``) is imported with the first module it is given.
+#
+# The finder sits just before the standard ``PathFinder`` and asks it for the
+# spec, so the file system is searched once.  Only plain source modules outside
+# the standard library and tracers itself get the rewriting loader; everything
+# else keeps the spec the standard machinery made.  Three kinds of module come
+# from elsewhere and are reached all the same:
+#
+# - modules that a finder placed after ``PathFinder`` provides (setuptools'
+#   editable installs map a package's top level that way): when ``PathFinder``
+#   finds nothing, those finders are asked, in their order, here;
+# - modules whose loader is another tool's ``SourceFileLoader`` subclass
+#   (beartype.claw's path hook): composed with, see :mod:`._compose`;
+# - modules of finders that sit before this one (typeguard's import hook): the
+#   finder's class is adopted once its module is imported (``_AFTER_IMPORT``).
 import os
 import site  # imported at start-up already, unless python -S
 import sys
@@ -112,6 +112,9 @@ def install(packages: "Optional[Iterable[str]]" = None) -> "Installation":
             owner = True
             _installed_finder = TracersFinder(scope)
             sys.meta_path.insert(_path_finder_index(), _installed_finder)
+            import atexit  # compiled into Python, and imported by its start-up already
+
+            atexit.register(_leave_meta_path, _installed_finder)
         finder = _installed_finder
     patch_imported()
     _warn_about_earlier_imports(scope, finder)
@@ -145,6 +148,17 @@ def uninstall() -> None:
         _installed_finder = None
 
 
+def _leave_meta_path(finder: "TracersFinder") -> None:
+    # The last exit handler (registered first): with the finder gone, the
+    # interpreter's shutdown frees this module and what it refers to (os,
+    # site) at once, rather than keeping them through its later collections
+    # (about a tenth of what installing costs every process, on 3.11).
+    # Modules imported after the exit handlers have run load unrewritten:
+    # their probes run through the fallback.
+    if finder in sys.meta_path:
+        sys.meta_path.remove(finder)
+
+
 def installed() -> bool:
     """Whether the hook is active in this process."""
     return _installed_finder is not None and _installed_finder in sys.meta_path
@@ -158,69 +172,38 @@ def _path_finder_index() -> int:
 
 
 def _warn_about_earlier_imports(packages: "Optional[Sequence[str]]", finder: "TracersFinder") -> None:
-    """Name each module with probe sites imported before the hook (in ``packages``: their submodules).
-
-    Modules the hook would not rewrite anyway (compiled into Python, or in the
-    standard library) are skipped: every start-up looks at those.
-    """
+    # Name each module with probe sites imported before the hook (in ``packages``: their submodules).
+    # Every start-up runs this scan: modules the hook would not rewrite anyway
+    # (the main module, tracers' own, compiled in, the standard library) are
+    # skipped by name and path. A module that binds ``tracers`` or
+    # ``tracers.probe`` (tested by identity, in C) and whose source names
+    # ``probe`` (or that has no source) is parsed in ``_earlier``: a module that
+    # only installs the hook (``sitecustomize.py``, ``conftest.py``) is not.
     import tracers
 
+    fire = sys.modules.get("tracers._fire")  # not imported yet: nothing can have bound probe
+    bound = {id(tracers)} if fire is None else {id(tracers), id(fire.probe)}
     main = sys.modules.get("__main__")
+    # The main module (and multiprocessing's '__mp_main__' alias of it) is
+    # still running: 'python -m tracers run' is the way to rewrite it.
+    skipped = frozenset(sys.builtin_module_names).union(("__main__", "__mp_main__", "tracers"))
+    in_standard_library = finder.in_standard_library
     for name, module in list(sys.modules.items()):
+        if name in skipped or module is main or in_standard_library(getattr(module, "__file__", None)):
+            continue
+        if name.startswith("tracers."):
+            continue
         # A package calling install(packages=[__name__]) is still running its __init__.py.
         if packages is not None and not any(name.startswith(f"{package}.") for package in packages):
             continue
-        # The main module (and multiprocessing's '__mp_main__' alias of it) is
-        # still running: 'python -m tracers run' is the way to rewrite it.
-        if module is main or name in ("__main__", "__mp_main__") or name == "tracers" or name.startswith("tracers."):
+        namespace = getattr(module, "__dict__", None)
+        if not isinstance(namespace, dict) or bound.isdisjoint(map(id, list(namespace.values()))):
             continue
-        if name in sys.builtin_module_names or finder.in_standard_library(getattr(module, "__file__", None)):
-            continue
-        if _fires_probes(module, tracers) and not _rewritten_by_us(module):
-            from .. import _fire, _report
+        source = _source_of(module)
+        if source is None or might_have_probe_sites(source):
+            from ._earlier import warn_if_it_fires_probes
 
-            _fire.note_warned(name)
-            _report.warn(
-                f"tracers: module {name!r} was imported before tracers.importhook.install(); "
-                f"its probe() calls are not rewritten and run through the slower fallback. "
-                f"Install the hook earlier (sitecustomize.py or 'python -m tracers run')."
-            )
-
-
-def _rewritten_by_us(module: "ModuleType") -> bool:
-    loader = sys.modules.get(f"{__name__}._loader")  # not imported: no module was loaded through it
-    return loader is not None and isinstance(getattr(module, "__loader__", None), loader.TracersLoader)
-
-
-
-def _fires_probes(module: "ModuleType", tracers: "ModuleType") -> bool:
-    """Whether ``module`` has probe sites (that now run through the fallback).
-
-    Only modules that bind ``tracers`` or ``tracers.probe`` can have one; their
-    source, when there is one, says for sure, so that a module that only
-    imports ``tracers.importhook`` (``sitecustomize.py``, ``conftest.py``) is
-    not mistaken for one.
-    """
-    namespace = getattr(module, "__dict__", None)
-    if not isinstance(namespace, dict):
-        return False
-    fire = sys.modules.get("tracers._fire")  # not imported yet: nothing can have bound probe
-    bound = {id(tracers)} if fire is None else {id(tracers), id(fire.probe)}
-    if bound.isdisjoint(map(id, list(namespace.values()))):  # identity, tested in C: every start-up does this
-        return False
-    source = _source_of(module)
-    if source is None:
-        return True
-    if not might_have_probe_sites(source):
-        return False
-    import ast  # parsing is needed only here, not at every start-up
-
-    from ._transform import rewrite
-
-    try:
-        return rewrite(ast.parse(source), enabled=False).sites > 0
-    except (SyntaxError, ValueError, RecursionError):
-        return True
+            warn_if_it_fires_probes(name, module, source)
 
 
 def _source_of(module: "ModuleType") -> "Optional[bytes]":
@@ -362,13 +345,13 @@ class TracersFinder:
 
 
 def _ours(loader: object) -> bool:
-    """Whether ``loader`` is one of tracers' own (none exists before ``_loader`` is imported)."""
+    # Whether ``loader`` is one of tracers' own (none exists before ``_loader`` is imported).
     module = sys.modules.get(f"{__name__}._loader")
     return module is not None and isinstance(loader, (module.TracersLoader, module._PatchingLoader))
 
 
 def _in_packages(fullname: str, packages: "frozenset[str]") -> bool:
-    """Whether module ``fullname`` is one of ``packages`` or inside one of them."""
+    # Whether module ``fullname`` is one of ``packages`` or inside one of them.
     end = fullname.find(".")
     while end != -1:
         if fullname[:end] in packages:
@@ -380,8 +363,8 @@ def _in_packages(fullname: str, packages: "frozenset[str]") -> bool:
 def _from_later_finders(
     fullname: str, path: "Optional[Sequence[str]]", target: "Optional[ModuleType]"
 ) -> "Optional[ModuleSpec]":
-    """The spec that the finders after ``PathFinder`` give, in their order, as
-    the import system would ask them next."""
+    # The spec that the finders after ``PathFinder`` give, in their order, as
+    # the import system would ask them next.
     finders = list(sys.meta_path)
     try:
         start = finders.index(PathFinder) + 1
@@ -397,7 +380,7 @@ def _from_later_finders(
 
 
 def _directories(paths: "Iterable[str]", real: "Dict[str, str]") -> "tuple[str, ...]":
-    """Prefixes that match files inside ``paths``, as given and with links resolved (``real``)."""
+    # Prefixes that match files inside ``paths``, as given and with links resolved (``real``).
     found = set()
     for path in paths:
         found.add(os.path.join(path, ""))
@@ -406,13 +389,12 @@ def _directories(paths: "Iterable[str]", real: "Dict[str, str]") -> "tuple[str, 
 
 
 def _real_paths(paths: "Iterable[str]") -> "Dict[str, str]":
-    """``os.path.realpath`` of each path, each directory resolved once by the kernel where it can.
-
-    ``os.path.realpath`` checks every component of a path for a link, one
-    system call and some Python each: a directory opened with ``O_PATH`` is
-    named, resolved, by its ``/proc/self/fd`` entry, and a directory inside
-    one resolved already needs one check of its own name.
-    """
+    # ``os.path.realpath`` of each path, each directory resolved once by the kernel where it can.
+    #
+    # ``os.path.realpath`` checks every component of a path for a link, one
+    # system call and some Python each: a directory opened with ``O_PATH`` is
+    # named, resolved, by its ``/proc/self/fd`` entry, and a directory inside
+    # one resolved already needs one check of its own name.
     real: "Dict[str, str]" = {}
     for path in sorted(set(paths), key=len):  # parents first
         parent, name = os.path.split(path)
@@ -438,14 +420,13 @@ _O_PATH_DIRECTORY = getattr(os, "O_PATH", 0) | getattr(os, "O_DIRECTORY", 0) | g
 
 
 def _standard_paths() -> "tuple[list[str], list[str]]":
-    """The standard library's directories, and the site directories (which may lie inside them).
-
-    On POSIX, what ``sysconfig.get_paths()`` gives for ``stdlib``, ``platstdlib``,
-    ``purelib`` and ``platlib``, computed as its default scheme does, plus the
-    directory of ``os`` itself and ``site.getsitepackages()`` (a distribution's
-    own site directories): importing ``sysconfig`` and its configuration data
-    would cost every start-up more than the rest of the hook.
-    """
+    # The standard library's directories, and the site directories (which may lie inside them).
+    #
+    # On POSIX, what ``sysconfig.get_paths()`` gives for ``stdlib``, ``platstdlib``,
+    # ``purelib`` and ``platlib``, computed as its default scheme does, plus the
+    # directory of ``os`` itself and ``site.getsitepackages()`` (a distribution's
+    # own site directories): importing ``sysconfig`` and its configuration data
+    # would cost every start-up more than the rest of the hook.
     getsitepackages = getattr(site, "getsitepackages", None)  # missing in old virtualenvs
     distribution_sites = list(getsitepackages()) if getsitepackages is not None else []
     if os.name != "posix":
