@@ -46,6 +46,22 @@ def test_install_goes_before_path_finder_even_with_other_finders_around(py):
     assert got == [True, "Mine"]
 
 
+def test_a_finder_moved_after_path_finder_still_lets_a_missing_module_fail_as_usual(py):
+    """Another tool may reorder sys.meta_path: asking the later finders must not reach this one again."""
+    got = py.result(STATE + """
+    import json
+    hook.install()
+    finder = finders()[0]
+    sys.meta_path.remove(finder)
+    sys.meta_path.append(finder)
+    try:
+        import no_such_module_anywhere
+    except ModuleNotFoundError as error:
+        print(json.dumps([type(error).__name__, error.name]))
+    """)
+    assert got == ["ModuleNotFoundError", "no_such_module_anywhere"]
+
+
 def test_uninstall_removes_the_finder_and_keeps_rewritten_modules(py):
     py.write({
         "a.py": "from tracers import probe, tracer\n@tracer\nclass A:\n    def e(x: int): ...\nprobe(A.e(1))\n",

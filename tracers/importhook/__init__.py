@@ -372,7 +372,7 @@ def _from_later_finders(
         return None
     for finder in finders[start:]:
         find_spec = getattr(finder, "find_spec", None)
-        if find_spec is not None:
+        if find_spec is not None and not isinstance(finder, TracersFinder):  # moved there by another tool
             spec: Optional[ModuleSpec] = find_spec(fullname, path, target)
             if spec is not None:
                 return spec
