@@ -25,6 +25,13 @@ service of several processes), except on the line that says otherwise.
     python benchmarks/startup.py --pairs 41 --only 1,2
     python benchmarks/startup.py --repo DIR      # measure another checkout
     python benchmarks/startup.py --importtime    # also: where the time goes (-X importtime)
+    python benchmarks/startup.py --instructions  # also: instructions executed (valgrind), per line
+
+Wall and CPU time move with the machine's load; the number of instructions a
+process executes (counted by valgrind's callgrind, median of 3 runs) hardly
+does, so ``--instructions`` adds the A/B ratio of those counts to each line:
+it tells a change of a few percent apart from noise.  It leaves out what
+instructions do not show (system calls, page faults, cache misses).
 """
 from __future__ import annotations
 
@@ -115,6 +122,10 @@ class Pair:
         self.label, self.a, self.b, self.env_a, self.env_b, self.cwd = label, a, b, env_a, env_b, cwd
         self.target = target
         self.runs: list[tuple[tuple[float, float], tuple[float, float]]] = []
+        self.instructions: Optional[tuple[int, int]] = None
+
+    def count_instructions(self) -> None:
+        self.instructions = (instructions(self.a, self.env_a, self.cwd), instructions(self.b, self.env_b, self.cwd))
 
     def run(self, pairs: int, warmup: int = 2) -> None:
         for _ in range(warmup):
@@ -135,11 +146,26 @@ class Pair:
         wall_ratio = self.ratio(0)
         cpu_ratio = self.ratio(1)
         judged = "" if self.target is None else f"<= {self.target:.2f} {verdict(wall_ratio <= self.target)}"
+        counted = "" if self.instructions is None else f"{self.instructions[0] / self.instructions[1]:.3f}"
         return [self.label, f"{wall_a * 1e3:.2f}", f"{wall_b * 1e3:.2f}", f"{(wall_a - wall_b) * 1e3:+.2f}",
-                f"{wall_ratio:.3f}", f"{cpu_ratio:.3f}", judged]
+                f"{wall_ratio:.3f}", f"{cpu_ratio:.3f}", counted, judged]
 
     def ratio(self, index: int) -> float:
         return median(a[index] / b[index] for a, b in self.runs)
+
+
+def instructions(args: Sequence[str], env: dict[str, str], cwd: str, runs: int = 3) -> int:
+    """Median count of instructions executed by one run of ``args`` (valgrind's callgrind)."""
+    counts = []
+    for _ in range(runs):
+        done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *args], env=env,
+                              cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True, check=True)
+        found = [line.rsplit(":", 1)[1] for line in done.stderr.splitlines() if "Collected :" in line]
+        if not found:
+            raise SystemExit(f"valgrind printed no instruction count for {' '.join(args)}:\n{done.stderr}")
+        counts.append(int(found[-1].strip()))
+    return int(median(counts))
 
 
 def importtime(python: Path, code: str, env: dict[str, str], cwd: str, runs: int = 9) -> dict[str, tuple[int, int]]:
@@ -171,6 +197,8 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=25, help="timed pairs per line (default 25)")
     parser.add_argument("--repo", type=Path, default=REPO, help="the checkout to install (default: this one)")
     parser.add_argument("--importtime", action="store_true", help="also show what each start-up imports")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions executed (needs valgrind; about a minute more per line)")
     parser.add_argument("--only", help="comma-separated line numbers (1-based) to measure, e.g. 1,3")
     options = parser.parse_args()
     repo = options.repo.resolve()
@@ -219,17 +247,23 @@ def main() -> None:
         try:
             if holder.stdout is None or holder.stdout.readline().strip() != "ready":
                 raise SystemExit("the process holding hello.py's provider object did not start")
+            if options.instructions and shutil.which("valgrind") is None:
+                raise SystemExit("--instructions needs valgrind: apt-get install valgrind")
             for line in lines:
                 line.run(options.pairs)
+                if options.instructions:
+                    line.count_instructions()
                 print(f"  done: {line.label}", file=sys.stderr, flush=True)
         finally:
             if holder.stdin:
                 holder.stdin.close()
             holder.wait(timeout=60)
         print()
-        print(table(["A / B", "A ms", "B ms", "A-B ms", "wall ratio", "cpu ratio", "target (wall)"],
+        print(table(["A / B", "A ms", "B ms", "A-B ms", "wall ratio", "cpu ratio", "instructions ratio",
+                     "target (wall)"],
                     [line.row() for line in lines]))
-        print("ms: median wall time; ratios: median of the A/B ratios of each pair (wall, and CPU = user + system)")
+        print("ms: median wall time; ratios: median of the A/B ratios of each pair (wall, and CPU = user + system);"
+              " instructions: A's count / B's (--instructions)")
         print(f"{load()} at the end")
 
         if options.importtime:
