@@ -103,7 +103,9 @@ def make_fire(probe: "ProbeSpec", address: int, strict: bool,
     namespace = {"fast": stub if fast is type(stub) else fast(address), "stub": stub, "checked": checked,
                  "refuse": _refuse, "encode": str.encode, "int": int, "bool": bool, "bytes": bytes, "len": len,
                  "__builtins__": builtins}
-    fire: Callable[..., None] = FunctionType(code, namespace, "fire", (_MISSING,) * len(probe.args))
+    # A code object of its own: the interpreter's caches of global lookups live in the code, and
+    # keyed to one namespace they would miss at every call where probes of one shape take turns.
+    fire: Callable[..., None] = FunctionType(code.replace(), namespace, "fire", (_MISSING,) * len(probe.args))
     return fire
 
 
