@@ -67,6 +67,7 @@ CASES: List[Tuple[str, Tuple[Any, ...]]] = [
     ("text", ("héllo wörld ✓", None, b"bytes \x01\x7f\xff")),
     ("text", ("", "present", b"")),
     ("text", ("a\x00b", "x\udcffy", b"ab\x00cd")),
+    ("text", ("lone \udc80 surrogate", "", b"x")),
     ("text", ("日本語 テキスト", "emoji 🎉", b"\xe2\x82\xac plain")),
     ("blobs", (b"\x00\x01jobs\xff", None)),
     ("blobs", (b"", b"x")),
@@ -245,5 +246,6 @@ def test_bpftrace_prints_every_value_as_fired(traced, bpftrace, expect_ready) ->
     assert printed[("text", ("héllo wörld ✓", None, b"bytes \x01\x7f\xff"))] == [
         "héllo wörld ✓".encode(), b"", b"bytes \\x01\\x7f\\xff"]
     assert printed[("text", ("a\x00b", "x\udcffy", b"ab\x00cd"))] == [b"a", b"x?y", b"ab\\x00cd"]
+    assert printed[("text", ("lone \udc80 surrogate", "", b"x"))] == [b"lone ? surrogate", b"", b"x"]
     assert printed[("blobs", (b"\x00\x01jobs\xff", None))] == [b"\\x00\\x01jobs\\xff", b""]
     assert printed[("flags", (True, False, None, None))] == [b"1", b"0", b"0", b"0"]

@@ -85,19 +85,19 @@ class _Bindings(dict):  # type: ignore[type-arg]  # of str -> ProbeBinding
 
     def __missing__(self, name: str) -> "ProbeBinding":
         from ..._spec import ProbeBinding
-        from ._fire import make_fire, stub_prototype
+        from ._fire import make_fire
         from ._native import c_ushort
 
         index = self._index[name]
         probe = self._provider.probes[index]
-        stub = stub_prototype(probe)(self._base + self._shared.stubs[index])
         gate = c_ushort.from_address(self._base + self._shared.semaphores[index])
         label = f"{self._provider.name}:{probe.name}"
 
         def report(problem: BaseException) -> None:
             _report.fire_failed(label, problem)
 
-        binding = self[name] = ProbeBinding(gate, make_fire(probe, stub, self._strict, report), True)
+        fire = make_fire(probe, self._base + self._shared.stubs[index], self._strict, report)
+        binding = self[name] = ProbeBinding(gate, fire, True)
         return binding
 
 

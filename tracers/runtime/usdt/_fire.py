@@ -1,12 +1,12 @@
 """Fire functions that convert a probe's arguments and call its stub.
 
 Each probe gets a function generated for its exact arity and types, so the
-common case (values already of the declared type) costs one ctypes call plus
-a UTF-8 encode per string. ctypes wraps integers to the C width, which is the
-documented behaviour; anything ctypes refuses, and the values of the wrong kind
-it would take (``None`` for a pointer, anything for a ``bool``), go through the
-slow path that normalises every value or reports why it cannot (or raises, in
-strict mode).
+common case (values already of the declared type) costs one ctypes call, in
+which ctypes itself encodes each ``str`` (see :class:`._native.Utf8`). ctypes
+wraps integers to the C width, which is the documented behaviour; anything
+ctypes refuses, and the values of the wrong kind it would take (``None`` for a
+pointer, anything for a ``bool``), go through the slow path that normalises
+every value or reports why it cannot (or raises, in strict mode).
 
 A ``bytes`` value takes two USDT arguments: its address, then its length,
 so that tracers read it whole, NUL bytes included.
@@ -18,7 +18,7 @@ import sys
 
 from ..._spec import ProbeSpec
 from ..._types import ArgType
-from ._native import INTEGER_NAMES, function_type, parameter_type
+from ._native import INTEGER_NAMES, Utf8, function_type, parameter_type
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
@@ -40,8 +40,15 @@ def ctypes_of(arg: "ArgType") -> "tuple[Any, ...]":
 
 
 def stub_prototype(probe: "ProbeSpec") -> "Any":
-    """The ctypes function type of a probe's stub."""
+    """The ctypes function type of a probe's stub, taking the C values themselves."""
     return function_type(tuple(c for arg in probe.args for c in ctypes_of(arg.type)))
+
+
+def fast_prototype(probe: "ProbeSpec") -> "Any":
+    """The stub's function type for the fast path: a ``str`` (not ``None``) is passed as it is."""
+    return function_type(tuple(c for arg in probe.args
+                               for c in ((Utf8,) if arg.type.kind == "str" and not arg.type.optional
+                                         else ctypes_of(arg.type))))
 
 
 def _wire(arg: "ArgType") -> "Callable[[Any], tuple[Any, ...]]":
@@ -59,9 +66,9 @@ _CODE_CACHE: "dict[str, CodeType]" = {}
 _GENERATED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "<generated fire>")
 
 
-def make_fire(probe: "ProbeSpec", stub: "Callable[..., None]", strict: bool,
+def make_fire(probe: "ProbeSpec", address: int, strict: bool,
               report: "Callable[[BaseException], None]") -> "Callable[..., None]":
-    """Build ``fire(*args)`` for one probe; it never raises, it ``report``s.
+    """Build ``fire(*args)`` for the probe whose stub is at ``address``; it never raises, it ``report``s.
 
     The fast path passes values of the declared types straight to ctypes.
     Anything else (a wrong count, a value of another type) is retried
@@ -69,6 +76,7 @@ def make_fire(probe: "ProbeSpec", stub: "Callable[..., None]", strict: bool,
     cannot.  In strict mode every call takes the slow path, so nothing is
     wrapped silently.
     """
+    stub = stub_prototype(probe)(address)
     prepared: list[Any] = []  # built on first use: most probes never take the slow path
 
     def slow(*values: "Any") -> None:
@@ -89,23 +97,27 @@ def make_fire(probe: "ProbeSpec", stub: "Callable[..., None]", strict: bool,
     if strict:
         return checked
     code = _fire_code([arg.type for arg in probe.args])
+    fast = fast_prototype(probe)
     # Python 3.9 needs the builtins named; the ones fire uses are globals of its own (one dict
     # lookup each, where Python before 3.11 looks a builtin up in two).
-    namespace = {"stub": stub, "checked": checked, "refuse": _refuse, "encode": str.encode, "int": int,
-                 "bool": bool, "bytes": bytes, "len": len, "__builtins__": builtins}
-    fire: Callable[..., None] = FunctionType(code, namespace, "fire", (_MISSING,) * len(probe.args))
+    namespace = {"fast": stub if fast is type(stub) else fast(address), "stub": stub, "checked": checked,
+                 "refuse": _refuse, "encode": str.encode, "int": int, "bool": bool, "bytes": bytes, "len": len,
+                 "__builtins__": builtins}
+    # A code object of its own: the interpreter's caches of global lookups live in the code, and
+    # keyed to one namespace they would miss at every call where probes of one shape take turns.
+    fire: Callable[..., None] = FunctionType(code.replace(), namespace, "fire", (_MISSING,) * len(probe.args))
     return fire
 
 
 def _fire_code(types: "list[ArgType]") -> "CodeType":
     """The code of ``fire`` for these argument types, compiled once per shape."""
     names = [f"a{i}" for i in range(len(types))]
-    fast = ", ".join(_fast_expression(name, arg) for name, arg in zip(names, types))
+    parameters = ", ".join(_fast_expression(name, arg) for name, arg in zip(names, types))
     source = (
         f"def fire({''.join(name + ', ' for name in names)}*extra):\n"
         f"    if not extra:\n"
         f"        try:\n"
-        f"            return stub({fast})\n"
+        f"            return fast({parameters})\n"
         f"        except Exception:\n"
         f"            pass\n"
         f"    checked({''.join(name + ', ' for name in names)}*extra)\n"
@@ -136,10 +148,11 @@ def _fast_expression(name: str, arg: "ArgType") -> str:
     take but must not fire is refused in the branch the common case skips.
     """
     if arg.kind == "str":
-        # str.encode itself: strict UTF-8, the quickest; anything but a str (a str subclass's own
-        # encode is not called) makes it raise, and so does a lone surrogate: the slow path then
-        # names the wrong value, or sends the string with '?' in the surrogate's place.
-        return f"(None if {name} is None else encode({name}))" if arg.optional else f"encode({name})"
+        # Strict UTF-8, by str.encode itself (in ctypes for a str that cannot be None, see Utf8):
+        # anything but a str (a str subclass's own encode is not called) makes it raise, and so
+        # does a lone surrogate: the slow path then names the wrong value, or sends the string
+        # with '?' in the surrogate's place.
+        return f"(None if {name} is None else encode({name}))" if arg.optional else name
     if arg.kind == "bytes":  # the address, then the length; None (NULL, 0) takes the slow path
         return f"({name} if {name}.__class__ is bytes else refuse()), len({name})"
     if arg.kind == "bool" or _CTYPES_TAKES_INT_LIKE:

@@ -19,13 +19,27 @@ if TYPE_CHECKING:
 else:
     _Integer = _SimpleCData
 
-__all__ = ["c_ushort", "parameter_type", "function_type"]
+__all__ = ["c_ushort", "Utf8", "parameter_type", "function_type"]
 
 
 class c_ushort(_Integer):  # ctypes.c_uint16 (c_ushort), declared as ctypes declares it
     """An unsigned 16-bit integer in place: a probe's semaphore, true while a tracer is attached."""
 
     _type_ = "H"
+
+
+class Utf8:
+    """A ``char *`` parameter given a ``str``: ctypes passes it encoded as strict UTF-8.
+
+    ctypes converts each argument with its parameter type's ``from_param``,
+    any callable; this one is ``str.encode`` itself, so a fire function's
+    strings are encoded in C, with no bytecode of their own.  Anything but a
+    ``str`` (a subclass's own ``encode`` is not called), and a string with a
+    lone surrogate, make the call raise ``ctypes.ArgumentError`` before the
+    stub runs.
+    """
+
+    from_param = str.encode
 
 
 # ctypes' names and type codes of the other parameter types a stub takes; each class is
