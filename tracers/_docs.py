@@ -88,9 +88,9 @@ def perf_commands(provider: str, path: str) -> list[str]:
 def expected_object_path(spec: ProviderSpec) -> Optional[str]:
     """The object this user's processes load for ``spec`` with the usdt backend
     (in this environment's runtime directory), or None where USDT is unsupported."""
-    from .runtime.usdt._describe import describe, identity
+    from .runtime.usdt._elf import describe, identity
     from .runtime.usdt._elf import host_machine
-    from .runtime.usdt._rundir import runtime_dir
+    from .runtime.usdt._store import runtime_dir
 
     machine = host_machine()
     if machine is None:

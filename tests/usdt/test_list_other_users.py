@@ -24,7 +24,7 @@ import pytest
 
 from conftest import REPO, OtherUser, Process, require_tool, ready
 from tracers import tracer
-from tracers.runtime.usdt._describe import describe, identity, probe_def
+from tracers.runtime.usdt._elf import describe, identity, probe_def
 from tracers.runtime.usdt._elf import build_shared_object, host_machine
 
 #: Memory and time a listing may take, whatever the process maps (it needs about 35 MiB).

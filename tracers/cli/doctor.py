@@ -133,14 +133,14 @@ def _tracefs_text(data: Data) -> list[str]:
 def _runtime_directory() -> Data:
     import warnings
 
-    from ..runtime.usdt import _rundir
+    from ..runtime.usdt import _store
 
     with warnings.catch_warnings(record=True) as warned:  # a skipped directory is part of the report
         warnings.simplefilter("always")
         try:
-            directory = _rundir.open_runtime_dir()
+            directory = _store.open_runtime_dir()
         except BackendError as problem:
-            return {"path": _rundir.runtime_dir(), "usable": False, "problem": str(problem), "notes": []}
+            return {"path": _store.runtime_dir(), "usable": False, "problem": str(problem), "notes": []}
     os.close(directory.fd)
     return {"path": directory.path, "usable": True, "problem": None, "notes": [str(w.message) for w in warned]}
 

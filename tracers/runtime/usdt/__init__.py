@@ -1,7 +1,7 @@
 """USDT probes without a C library: see ``_backend``.
 
 The backend (and ctypes) is imported only when a process binds its first
-provider; the pure parts (``_elf``, ``_describe``) are usable without it.
+provider; the pure part (``_elf``) is usable without it.
 """
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name

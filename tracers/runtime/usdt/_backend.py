@@ -13,8 +13,7 @@ from _ctypes import RTLD_LOCAL, dlopen, dlsym
 from ... import _report
 from ..._errors import BackendError
 from . import _store
-from ._describe import describe, identity, probe_defs
-from ._elf import BASE_SYMBOL, SharedObject, build_shared_object, host_machine
+from ._elf import BASE_SYMBOL, SharedObject, build_shared_object, describe, host_machine, identity, probe_defs
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ device and inode), and of bounded size.  Only the ELF headers and the
 description section are read, each capped, and one listing reads a bounded
 total however many objects a process maps.  The description is parsed only
 once its line and word counts are known to be small, and every name is
-checked against the identifier rules (see ``_describe``) before anything is
+checked against the identifier rules (see ``_elf``) before anything is
 printed.  A mapping whose file was removed or replaced since it was mapped
 (``(deleted)`` in the memory maps) is reported, never opened.
 """
@@ -21,7 +21,7 @@ import struct
 from typing import Callable, NamedTuple
 
 from ..._spec import ProviderSpec
-from ._describe import MAX_PROBES, is_object_name, read_description
+from ._elf import MAX_PROBES, is_object_name, read_description
 from ._elf import MAX_ARGS
 
 #: Largest object file accepted (a provider of 100,000 probes is far smaller).
