@@ -24,6 +24,13 @@ the probe lines blanked.
 
     python benchmarks/import_time.py            # about a minute
     python benchmarks/import_time.py --quick
+    python benchmarks/import_time.py --instructions   # also instructions (valgrind), warm caches
+
+Timings of a few tens of milliseconds move by several percent from run to run
+on a shared machine.  ``--instructions`` also counts the instructions each
+warm configuration executes (valgrind's callgrind), which the machine's load
+hardly moves: each group's count is the difference between a child that
+stops before that group and one that stops after it.
 """
 from __future__ import annotations
 
@@ -242,6 +249,7 @@ CHILD = '''
 import importlib, json, sys, time
 root, package, hook, plain, probed, stdlib = sys.argv[1], sys.argv[2], sys.argv[3] == "1", \\
     sys.argv[4].split(","), sys.argv[5].split(","), sys.argv[6].split(",")
+stop = sys.argv[7] if len(sys.argv) > 7 else ""  # for counting instructions: "base" or "plain" ends there
 import tracers
 if hook:
     import tracers.importhook
@@ -250,10 +258,14 @@ for name in stdlib:
     importlib.import_module(name)
 sys.path.insert(0, root)
 importlib.import_module(package + "._first")
+if stop == "base":
+    sys.exit()
 c0, t0 = time.process_time(), time.perf_counter()
 for name in plain:
     importlib.import_module(name)
 c1, t1 = time.process_time(), time.perf_counter()
+if stop == "plain":
+    sys.exit()
 for name in probed:
     importlib.import_module(name)
 c2, t2 = time.process_time(), time.perf_counter()
@@ -278,6 +290,32 @@ WARM = ["plain", "off", "on", "off+std", "on+std"]
 
 
 RUNTIME_DIR: dict[str, str] = {}  # TRACERS_RUNTIME_DIR of the children, made by main()
+
+
+def count_instructions(root: Path, config: str) -> dict[str, int]:
+    """Instructions each group's imports execute in ``config`` (warm caches), by differences of whole runs."""
+    _, hook, mode, _ = CONFIGS[config]
+    counts = {}
+    for stop in ("base", "plain", "all"):
+        args = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", CHILD,
+                str(root), PACKAGE, "1" if hook else "0", ",".join(plain_names()), ",".join(probe_names()),
+                ",".join(STDLIB_USED), stop]
+        done = subprocess.run(args, env=child_env(mode, RUNTIME_DIR), cwd=str(REPO), capture_output=True, text=True)
+        found = [line.rsplit(":", 1)[1] for line in done.stderr.splitlines() if "Collected :" in line]
+        if done.returncode != 0 or not found:
+            raise SystemExit(f"valgrind run failed ({done.returncode}):\n{done.stderr[-2000:]}")
+        counts[stop] = int(found[-1].strip())
+    return {"plain": counts["plain"] - counts["base"], "probed": counts["all"] - counts["plain"],
+            "all": counts["all"] - counts["base"]}
+
+
+def report_instructions(counts: dict[str, dict[str, int]]) -> None:
+    print("\nwarm caches, instructions executed by the imports (valgrind), ratio to plain Python:")
+    rows = []
+    for config, found in counts.items():
+        rows.append([CONFIGS[config][0]] + [f"{found[group] / 1e6:.1f}M {found[group] / counts['plain'][group]:.3f}"
+                                            for group, _ in GROUPS])
+    print(table(["config", "modules without probes", "probe modules", "all"], rows))
 
 
 def measure(root: Path, config: str) -> dict[str, Any]:
@@ -380,7 +418,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5 runs per configuration instead of 15")
     parser.add_argument("--runs", type=int, help="runs per configuration and cache state")
     parser.add_argument("--keep", action="store_true", help="keep and print the generated directory")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions executed with warm caches (needs valgrind)")
     options = parser.parse_args()
+    if options.instructions and shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind: apt-get install valgrind")
     runs = options.runs or (5 if options.quick else 15)
     sys.path.insert(0, str(REPO))
 
@@ -416,6 +458,7 @@ def main() -> None:
                     results[state, config] = results.get((state, config), []) + [measure(roots[config], config)]
                 print(f"  {state} run {run + 1}/{runs}", file=sys.stderr, flush=True)
 
+        counts = {config: count_instructions(roots[config], config) for config in WARM} if options.instructions else {}
         identical, details = check_identical_bytecode(roots["off"])
         report(results, runs)
         print(f"{load()} at the end (above the CPU count the timings are less reliable)")
@@ -424,6 +467,8 @@ def main() -> None:
         for line in details:
             print(f"    {line}")
         verdicts(results)
+        if counts:
+            report_instructions(counts)
         if options.keep:
             print(f"generated packages kept in {base}")
     finally:
