@@ -43,7 +43,7 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import REPO, child_env, load, machine, median, run_json, table, verdict  # noqa: E402
