@@ -179,9 +179,15 @@ def _warn_about_earlier_imports(packages: "Optional[Sequence[str]]", finder: "Tr
     # ``tracers.probe`` (tested by identity, in C) and whose source names
     # ``probe`` (or that has no source) is parsed in ``_earlier``: a module that
     # only installs the hook (``sitecustomize.py``, ``conftest.py``) is not.
+    # Before any module has bound ``probe`` (which imports ``tracers._fire``) or
+    # declared a provider (``tracers._provider``), as at start-up, there is
+    # nothing to look for. (A module whose sites name a provider not declared
+    # yet is named by the fallback's own warning when tracing is on.)
+    fire = sys.modules.get("tracers._fire")
+    if fire is None and "tracers._provider" not in sys.modules:
+        return
     import tracers
 
-    fire = sys.modules.get("tracers._fire")  # not imported yet: nothing can have bound probe
     bound = {id(tracers)} if fire is None else {id(tracers), id(fire.probe)}
     main = sys.modules.get("__main__")
     # The main module (and multiprocessing's '__mp_main__' alias of it) is
