@@ -205,11 +205,13 @@ def _warn_about_earlier_imports(packages: "Optional[Sequence[str]]", finder: "Tr
         namespace = getattr(module, "__dict__", None)
         if not isinstance(namespace, dict) or bound.isdisjoint(map(id, list(namespace.values()))):
             continue
+        if _ours(getattr(module, "__loader__", None)):  # rewritten already (an earlier install)
+            continue
         source = _source_of(module)
         if source is None or might_have_probe_sites(source):
             from ._earlier import warn_if_it_fires_probes
 
-            warn_if_it_fires_probes(name, module, source)
+            warn_if_it_fires_probes(name, source)
 
 
 def _source_of(module: "ModuleType") -> "Optional[bytes]":

@@ -4,18 +4,15 @@ Imported only when a module that the hook would have rewritten binds
 ``tracers`` or ``tracers.probe`` and its source names ``probe``: most
 start-ups never get here.
 """
-from ._loader import TracersLoader
-
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
-    from types import ModuleType
     from typing import Optional
 
 
-def warn_if_it_fires_probes(name: str, module: "ModuleType", source: "Optional[bytes]") -> None:
-    """One warning for ``module`` if it has probe sites, which then run through the fallback
+def warn_if_it_fires_probes(name: str, source: "Optional[bytes]") -> None:
+    """One warning for module ``name`` if it has probe sites, which then run through the fallback
     (``source``: the module's, ``None`` when it has none to tell)."""
-    if isinstance(getattr(module, "__loader__", None), TracersLoader) or not _has_probe_sites(source):
+    if not _has_probe_sites(source):
         return
     from .. import _fire, _report
 
