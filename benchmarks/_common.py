@@ -45,6 +45,21 @@ def run_json(args: Sequence[str], env: Mapping[str, str], timeout: float = 300) 
     return json.loads(lines[-1])
 
 
+def instructions(args: Sequence[str], env: Mapping[str, str], cwd: str, runs: int = 1) -> int:
+    """Median count of instructions executed by ``args`` (valgrind's callgrind), over ``runs`` runs."""
+    counts = []
+    for _ in range(runs):
+        done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *args],
+                              env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+        found = [line.rsplit(":", 1)[1] for line in done.stderr.splitlines() if "Collected :" in line]
+        if done.returncode != 0 or not found:
+            raise SystemExit(f"valgrind run of {' '.join(args[:3])}... failed ({done.returncode}):\n"
+                             f"{done.stderr[-2000:]}")
+        counts.append(int(found[-1].strip()))
+    return int(median(counts))
+
+
 def median(values: Iterable[float]) -> float:
     return statistics.median(list(values))
 

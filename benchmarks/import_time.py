@@ -49,7 +49,7 @@ from types import CodeType
 from typing import Any, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, child_env, load, machine, median, run_json, table, verdict  # noqa: E402
+from _common import REPO, child_env, instructions, load, machine, median, run_json, table, verdict  # noqa: E402
 
 PACKAGE = "tracers_bench_pkg"
 MODULES = 50
@@ -297,14 +297,9 @@ def count_instructions(root: Path, config: str) -> dict[str, int]:
     _, hook, mode, _ = CONFIGS[config]
     counts = {}
     for stop in ("base", "plain", "all"):
-        args = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", CHILD,
-                str(root), PACKAGE, "1" if hook else "0", ",".join(plain_names()), ",".join(probe_names()),
-                ",".join(STDLIB_USED), stop]
-        done = subprocess.run(args, env=child_env(mode, RUNTIME_DIR), cwd=str(REPO), capture_output=True, text=True)
-        found = [line.rsplit(":", 1)[1] for line in done.stderr.splitlines() if "Collected :" in line]
-        if done.returncode != 0 or not found:
-            raise SystemExit(f"valgrind run failed ({done.returncode}):\n{done.stderr[-2000:]}")
-        counts[stop] = int(found[-1].strip())
+        args = [sys.executable, "-c", CHILD, str(root), PACKAGE, "1" if hook else "0", ",".join(plain_names()),
+                ",".join(probe_names()), ",".join(STDLIB_USED), stop]
+        counts[stop] = instructions(args, child_env(mode, RUNTIME_DIR), str(REPO))
     return {"plain": counts["plain"] - counts["base"], "probed": counts["all"] - counts["plain"],
             "all": counts["all"] - counts["base"]}
 

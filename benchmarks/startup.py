@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, load, machine, median, table, verdict  # noqa: E402
+from _common import REPO, instructions, load, machine, median, table, verdict  # noqa: E402
 
 HELLO = textwrap.dedent('''\
     from tracers import probe, tracer
@@ -125,7 +125,8 @@ class Pair:
         self.instructions: Optional[tuple[int, int]] = None
 
     def count_instructions(self) -> None:
-        self.instructions = (instructions(self.a, self.env_a, self.cwd), instructions(self.b, self.env_b, self.cwd))
+        self.instructions = (instructions(self.a, self.env_a, self.cwd, runs=3),
+                             instructions(self.b, self.env_b, self.cwd, runs=3))
 
     def run(self, pairs: int, warmup: int = 2) -> None:
         for _ in range(warmup):
@@ -152,20 +153,6 @@ class Pair:
 
     def ratio(self, index: int) -> float:
         return median(a[index] / b[index] for a, b in self.runs)
-
-
-def instructions(args: Sequence[str], env: dict[str, str], cwd: str, runs: int = 3) -> int:
-    """Median count of instructions executed by one run of ``args`` (valgrind's callgrind)."""
-    counts = []
-    for _ in range(runs):
-        done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *args], env=env,
-                              cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True, check=True)
-        found = [line.rsplit(":", 1)[1] for line in done.stderr.splitlines() if "Collected :" in line]
-        if not found:
-            raise SystemExit(f"valgrind printed no instruction count for {' '.join(args)}:\n{done.stderr}")
-        counts.append(int(found[-1].strip()))
-    return int(median(counts))
 
 
 def importtime(python: Path, code: str, env: dict[str, str], cwd: str, runs: int = 9) -> dict[str, tuple[int, int]]:
