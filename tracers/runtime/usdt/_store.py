@@ -49,14 +49,6 @@ if TYPE_CHECKING:
 
 ENV_DIR = "TRACERS_RUNTIME_DIR"
 _DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_warned: set[str] = set()
-
-
-def _warn_once(message: str) -> None:
-    if message not in _warned:
-        _warned.add(message)
-        _report.warn(message)
-
 
 class RuntimeDir(NamedTuple):
     """A checked directory: its path, and the descriptor every operation goes through."""
@@ -105,7 +97,7 @@ def _absolute(variable: str) -> "Optional[str]":
     if not value:
         return None
     if not os.path.isabs(value):
-        _warn_once(f"tracers: ignoring {variable}={value!r}: "
+        _report.warn_once(f"tracers: ignoring {variable}={value!r}: "
                           f"a relative path would follow the program's working directory; set an absolute path")
         return None
     return value
@@ -137,7 +129,7 @@ def open_runtime_dir() -> "RuntimeDir":
             refused.append(str(problem))
             continue
         if refused:
-            _warn_once(f"tracers: {refused[0]}; using {found.path} instead")
+            _report.warn_once(f"tracers: {refused[0]}; using {found.path} instead")
         return found
     raise BackendError("; ".join(refused))
 
