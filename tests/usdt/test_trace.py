@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from typing import Any, Dict, List
 
 import pytest
@@ -177,15 +178,19 @@ def test_trace_without_pid_follows_every_process_that_has_the_probes(traced, spa
 
 
 @pytest.mark.usefixtures("tracer_tools")
-@pytest.mark.parametrize("stop", ["count", "duration", "SIGINT"])
+@pytest.mark.parametrize("stop", ["count", "duration", "SIGINT", "SIGINT repeated"])
 def test_count_duration_and_interrupt_end_with_the_counts(traced, spawn, expect_ready, stop: str) -> None:
+    """Ctrl-C pressed again while trace stops bpftrace still ends it cleanly, with the counts."""
     program = traced(LOOP, hook=False)
     pid = expect_ready(program).group(1)
-    options = {"count": ["--count", "5"], "duration": ["--duration", "1.5"], "SIGINT": []}[stop]
+    options = {"count": ["--count", "5"], "duration": ["--duration", "1.5"]}.get(stop, [])
     watcher = spawn(trace_command("loop", "--pid", pid, *options), child_env(), "trace")
-    if stop == "SIGINT":
+    if stop.startswith("SIGINT"):
         watcher.expect(r" loop:beat ")
-        watcher.popen.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        for _ in range(8 if stop == "SIGINT repeated" else 1):
+            if watcher.popen.poll() is None:
+                watcher.popen.send_signal(signal.SIGINT)  # what Ctrl-C sends
+                time.sleep(0.03)
     assert watcher.wait(60) == 0, watcher.describe()
     lines = watcher.stdout_lines()
     events = [line for line in lines if " loop:beat pid=" in line]

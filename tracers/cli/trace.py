@@ -141,7 +141,39 @@ def _fail(message: str) -> int:
     return EXIT_FAILED
 
 
+class _Interrupted:
+    """Ctrl-C as a flag that the read loop checks every 0.2 s.
+
+    A KeyboardInterrupt raised while ``queue.Queue.get`` holds its lock
+    breaks the queue ("release unlocked lock"), so SIGINT must not raise
+    there; setting an attribute takes no lock, even if a second Ctrl-C
+    lands while the first is being handled.
+    """
+
+    def __init__(self) -> None:
+        self.seen = False
+        # Signals reach the main thread only: from another, there is nothing to take over.
+        self._owner = threading.current_thread() is threading.main_thread()
+        self._previous = signal.signal(signal.SIGINT, self) if self._owner else None
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        self.seen = True
+
+    def restore(self) -> None:
+        if self._owner:
+            signal.signal(signal.SIGINT, self._previous if self._previous is not None else signal.SIG_DFL)
+
+
 def _run(bpftrace: str, text: str, selected: list[Selected], strlen: int, options: argparse.Namespace) -> int:
+    interrupted = _Interrupted()
+    try:
+        return _follow(bpftrace, text, selected, strlen, options, interrupted)
+    finally:
+        interrupted.restore()
+
+
+def _follow(bpftrace: str, text: str, selected: list[Selected], strlen: int, options: argparse.Namespace,
+            interrupted: _Interrupted) -> int:
     argv = [bpftrace, *(["-p", str(options.pid)] if options.pid is not None else []), "-e", text]
     env = dict(os.environ, BPFTRACE_STRLEN=str(strlen))
     # A session of its own: Ctrl-C reaches this command, which stops bpftrace itself.
@@ -156,7 +188,7 @@ def _run(bpftrace: str, text: str, selected: list[Selected], strlen: int, option
     offset = time.time_ns() - time.monotonic_ns()  # bpftrace's nsecs is CLOCK_MONOTONIC
     attached = False
     try:
-        for line in _lines_until(lines, process, options, lambda: attached):
+        for line in _lines_until(lines, options, lambda: attached, interrupted):
             if line.startswith("Attaching "):
                 attached = True
                 print(f"tracers trace: {line.strip()} Ctrl-C to stop.", file=sys.stderr, flush=True)
@@ -168,8 +200,6 @@ def _run(bpftrace: str, text: str, selected: list[Selected], strlen: int, option
             print(show(event, offset), flush=True)
             if options.count is not None and sum(counts.values()) >= options.count:
                 break
-    except KeyboardInterrupt:
-        pass
     finally:
         _stop(process)
     status = process.returncode
@@ -186,14 +216,14 @@ def _pump(stream: Any, put: Callable[[Optional[str]], None]) -> None:
     put(None)
 
 
-def _lines_until(lines: queue.Queue[Optional[str]], process: subprocess.Popen[str], options: argparse.Namespace,
-                 attached: Callable[[], bool]) -> Iterator[str]:
-    """bpftrace's output lines until it ends or --duration (counted from the attachment) passes."""
+def _lines_until(lines: queue.Queue[Optional[str]], options: argparse.Namespace,
+                 attached: Callable[[], bool], interrupted: _Interrupted) -> Iterator[str]:
+    """bpftrace's output lines until it ends, Ctrl-C, or --duration (counted from the attachment) passes."""
     deadline: Optional[float] = None
-    while True:
+    while not interrupted.seen:
         if deadline is None and options.duration is not None and attached():
             deadline = time.monotonic() + options.duration
-        wait = 0.2 if deadline is None else max(0.0, deadline - time.monotonic())
+        wait = 0.2 if deadline is None else min(0.2, max(0.0, deadline - time.monotonic()))
         try:
             line = lines.get(timeout=wait)
         except queue.Empty:
