@@ -3,7 +3,8 @@
 Each test compares one replacement with the standard module it stands for:
 records with ``typing.NamedTuple``, the provider name with the regular
 expressions it was written with, the width aliases with ``typing.Annotated``,
-the USDT backend's C types with ``ctypes``', its ELF records with ``struct``.
+the USDT backend's C types with ``ctypes``', its ``flock`` with ``fcntl``'s,
+its ELF records with ``struct``.
 """
 from __future__ import annotations
 
@@ -114,6 +115,41 @@ def test_the_backend_c_types_convert_and_truth_test_as_ctypes_ones() -> None:
     with pytest.raises(ctypes.ArgumentError):
         stub("text", 1, True)  # a str is not bytes: refused, as ctypes refuses it
     assert _native.function_type(argtypes) is _native.function_type(argtypes)
+
+
+def test_the_backend_flock_locks_and_fails_as_fcntl_flock_does(tmp_path) -> None:
+    """Each outcome of ``fcntl.flock`` (granted, would block, bad descriptor), through libc by ``_ctypes``."""
+    import fcntl
+    import os
+
+    from tracers.runtime.usdt import _native
+
+    assert (_native.LOCK_SH, _native.LOCK_EX, _native.LOCK_NB) == (fcntl.LOCK_SH, fcntl.LOCK_EX, fcntl.LOCK_NB)
+    path = tmp_path / "object"
+    path.write_bytes(b"")
+    first, second = os.open(path, os.O_RDONLY), os.open(path, os.O_RDONLY)  # two open files: two lock holders
+    try:
+        for ours, theirs in ((_native.flock, fcntl.flock), (fcntl.flock, _native.flock)):
+            ours(first, _native.LOCK_EX | _native.LOCK_NB)
+            with pytest.raises(BlockingIOError):
+                theirs(second, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            ours(first, _native.LOCK_SH)  # converted to shared: another shared lock is granted at once
+            theirs(second, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            with pytest.raises(BlockingIOError):
+                ours(first, _native.LOCK_EX | _native.LOCK_NB)
+            fcntl.flock(first, fcntl.LOCK_UN)
+            fcntl.flock(second, fcntl.LOCK_UN)
+        closed = os.open(path, os.O_RDONLY)
+        os.close(closed)
+        with pytest.raises(OSError) as raised:
+            _native.flock(closed, _native.LOCK_SH)
+        with pytest.raises(OSError) as expected:
+            fcntl.flock(closed, fcntl.LOCK_SH)
+        assert (type(raised.value), raised.value.errno, raised.value.strerror) == (
+            type(expected.value), expected.value.errno, expected.value.strerror)
+    finally:
+        os.close(first)
+        os.close(second)
 
 
 @pytest.mark.parametrize("fmt", ["<16sHHIQQQIHHHHHH", "<IIQQQQQQ", "<IIQQQQIIQQ", "<IBBHQQ", "<QQ", "<III8sQQQ",

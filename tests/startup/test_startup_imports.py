@@ -29,8 +29,9 @@ HEAVY = ("typing", "re", "collections", "functools", "threading", "warnings", "i
          "tracers.importhook._transform", "tracers.importhook._compile", "tracers.runtime")
 #: What the ``usdt`` backend avoids as well: ``from __future__ import annotations`` imports
 #: ``__future__``; ``ctypes`` and ``hashlib`` wrap the C modules it uses directly; the ELF writer
-#: packs its records without ``_struct`` (a shared library to load).
-NOT_FOR_USDT = ("__future__", "ctypes", "struct", "_struct", "hashlib", "typing", "re", "collections",
+#: packs its records without ``_struct``, and the object store locks files without ``fcntl`` (shared
+#: libraries to load).
+NOT_FOR_USDT = ("__future__", "ctypes", "struct", "_struct", "fcntl", "hashlib", "typing", "re", "collections",
                 "functools", "threading", "inspect", "dataclasses", "platform", "json", "tempfile", "types", "ast")
 
 CHILD = """

@@ -105,7 +105,7 @@ def bind_provider(provider: "ProviderSpec", mode: "Mode") -> "Mapping[str, Probe
     assert mode.backend is not None
     name = resolve(mode.backend)
     try:
-        if name == "usdt":
+        if name == "usdt" and name not in _backends:  # checked once, before the backend is made
             missing = usdt_unsupported()
             if missing is not None:  # do not even load it: it would write ELF files here
                 raise BackendError(f"no USDT support for {missing} (USDT needs Linux on x86_64 or aarch64)")

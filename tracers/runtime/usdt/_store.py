@@ -33,7 +33,6 @@ process imports costs it about 0.1 ms.)
 
 import atexit
 import errno
-import fcntl
 import os
 import stat
 from _thread import allocate_lock
@@ -42,6 +41,7 @@ from ... import _report
 from ..._errors import BackendError
 from ..._record import NamedTuple
 from ._elf import is_object_name
+from ._native import LOCK_EX, LOCK_NB, LOCK_SH, flock
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
@@ -344,7 +344,7 @@ class ObjectStore:
         except OSError as problem:
             raise BackendError(f"cannot create a file in {self.directory.path}: {problem.strerror}") from None
         try:
-            fcntl.flock(fd, fcntl.LOCK_SH)  # in use from now on: no sweeper may take it
+            flock(fd, LOCK_SH)  # in use from now on: no sweeper may take it
             if not self._still_named(temporary, os.fstat(fd)):  # a sweeper took it before the lock
                 os.close(fd)
                 return None
@@ -452,7 +452,7 @@ def _lock_shared(fd: int, path: str, patience: float = 10.0) -> None:
     deadline = time.monotonic() + patience
     while True:
         try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            flock(fd, LOCK_SH | LOCK_NB)
             return
         except BlockingIOError:
             if time.monotonic() > deadline:
@@ -472,7 +472,7 @@ def _lock_unused(directory: "RuntimeDir", name: str) -> "Optional[tuple[int, os.
     try:
         info = os.fstat(fd)
         if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid():
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            flock(fd, LOCK_EX | LOCK_NB)
             return fd, info
     except OSError:
         pass  # a live process holds it
@@ -520,12 +520,8 @@ def mapped_files(directory: str, skip: "Optional[int]" = None) -> set[tuple[int,
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == skip:
             continue
-        try:
-            with open(f"/proc/{entry}/maps", "rb") as file:
-                data = file.read()
-        except OSError:
-            continue
-        if needle not in data:
+        data = _proc_file(f"/proc/{entry}/maps")
+        if data is None or needle not in data:
             continue
         for line in data.splitlines():
             fields = line.split(None, 5)
@@ -533,6 +529,29 @@ def mapped_files(directory: str, skip: "Optional[int]" = None) -> set[tuple[int,
                 major, minor = fields[3].split(b":")
                 found.add((os.makedev(int(major, 16), int(minor, 16)), int(fields[4])))
     return found
+
+
+def _proc_file(path: str) -> "Optional[bytes]":
+    """The whole of a /proc file, or None if it cannot be read (the process is gone, or not ours).
+
+    Read with ``os.read`` rather than ``open()``: a process exiting scans
+    every process's maps, and a buffered file object costs more than the read.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    chunks: list[bytes] = []
+    try:
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _close_if_ours(item: "HeldObject") -> None:
@@ -547,7 +566,7 @@ def _close_if_ours(item: "HeldObject") -> None:
 
 
 def _read_all(fd: int, size: int) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     left = size + 1  # one more byte than expected shows a file that grew
     while left > 0:
         chunk = os.read(fd, min(left, 1 << 20))
