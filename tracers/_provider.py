@@ -485,10 +485,27 @@ def _written_empty(code: "CodeType") -> bool:
 
 
 def _evaluate(annotation: "Any", function: "FunctionType") -> "Any":
-    """Evaluate a string annotation (``from __future__ import annotations``)."""
-    if isinstance(annotation, str):
-        return eval(annotation, function.__globals__)  # noqa: S307 - the user's own annotation
-    return annotation
+    """Evaluate a string annotation (``from __future__ import annotations``).
+
+    A name or a dotted name (``int``, ``tracers.U8``) is looked up as
+    ``eval`` looks it up, in the function's globals then its builtins, then
+    attribute by attribute; ``eval`` compiles the text first, about 10 µs,
+    at each distinct annotation of every provider.
+    """
+    if not isinstance(annotation, str):
+        return annotation
+    namespace = function.__globals__
+    head, _, rest = annotation.partition(".")
+    parts = rest.split(".") if rest else []
+    if head.isidentifier() and all(part.isidentifier() for part in parts):
+        builtins = namespace.get("__builtins__", __builtins__)
+        scope = builtins if isinstance(builtins, dict) else vars(builtins)
+        value = namespace[head] if head in namespace else scope.get(head, _MISSING)
+        if value is not _MISSING:  # else not a variable (None, True, a keyword) or undefined: eval says which
+            for part in parts:
+                value = getattr(value, part)
+            return value
+    return eval(annotation, namespace)  # noqa: S307 - the user's own annotation
 
 
 def _class_body_code(cls: type, caller: "Optional[FrameType]") -> "Optional[CodeType]":

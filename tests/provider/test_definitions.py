@@ -200,3 +200,36 @@ class Mixed:
     assert specs == {"typed": [("a", "U16"), ("b", "Optional[str]")], "dotted": [("a", "int")],
                      "returns_none": [("a", "bytes")], "bare": [("a", "bool")]}
     assert provider.typed.spec.lineno == 11  # the decorator's line, as Python counts it
+
+
+def test_string_annotations_mean_what_eval_makes_of_them(tmp_path):
+    """Under ``from __future__ import annotations`` names are looked up without ``eval``:
+    globals before builtins, dotted names attribute by attribute, and the same errors."""
+    from tracers._types import arg_type_of
+
+    source = '''\
+from __future__ import annotations
+import tracers
+import tracers as t
+from typing import Optional
+
+bytes = str  # a global shadows the builtin
+Port = t.U16
+
+@tracer_decorator
+class Shadowed:
+    def e(a: bytes, b: bool, c: Port, d: tracers.U8, e: t.I32, f: Optional[Port], g: int): ...
+'''
+    namespace = define(tmp_path, source.replace("@tracer_decorator", "@tracers.tracer"))
+    spec = namespace["Shadowed"].e.spec
+    expected = [arg_type_of(eval(text, namespace)).display  # noqa: S307 - the test's own text
+                for text in ("bytes", "bool", "Port", "tracers.U8", "t.I32", "Optional[Port]", "int")]
+    assert [a.type.display for a in spec.args] == expected == ["str", "bool", "U16", "U8", "I32", "Optional[U16]",
+                                                               "int"]
+    for annotation, error in (("Nope", NameError), ("t.Nope", AttributeError), ("tracers.U8.nope", AttributeError)):
+        with pytest.raises(error) as by_eval:
+            eval(annotation, namespace)  # noqa: S307 - the test's own text
+        bad = source.replace("@tracer_decorator", "@tracers.tracer").replace("g: int", f"g: {annotation}")
+        with pytest.raises(ProbeDefinitionError) as raised:
+            define(tmp_path, bad, name=f"bad_{error.__name__}_{annotation.count('.')}")
+        assert f"argument 'g': {by_eval.value}" in str(raised.value), (str(raised.value), str(by_eval.value))
