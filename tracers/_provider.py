@@ -232,8 +232,9 @@ def _make_provider(cls: "T", provider: "Optional[str]", caller: "Optional[FrameT
         _fail(where, f"provider {cls.__qualname__}", "a @tracer class cannot have base classes",
               "declare the probes in a class of their own")
     _check_duplicates(cls, body, where)
-    definitions = {attr: _definition(cls, attr, value, where) for attr, value in vars(cls).items()
-                   if attr not in _CLASS_BOOKKEEPING}
+    definitions = {attr: value if type(value) is FunctionType and getattr(value, "__wrapped__", None) is None
+                   else _definition(cls, attr, value, where)  # a plain def, the usual case, without a call
+                   for attr, value in vars(cls).items() if attr not in _CLASS_BOOKKEEPING}
     known: dict[Any, Any] = {}
     specs = tuple([_probe_spec(cls, attr, function, known) for attr, function in definitions.items()])
     if not specs:
@@ -345,10 +346,7 @@ _OFF = _Off()
 
 def _definition(cls: type, attr: str, value: "Any", where: str) -> "FunctionType":
     """The function of one probe definition: a plain ``def`` or a ``@staticmethod``."""
-    function = value.__func__ if isinstance(value, staticmethod) else value
-    if type(function) is FunctionType and getattr(function, "__wrapped__", None) is None:
-        return function  # the common case: nothing wraps it (a function's __wrapped__ can only be its own)
-    function = _as_declared(function)
+    function = _as_declared(value.__func__ if isinstance(value, staticmethod) else value)
     if not isinstance(function, FunctionType):
         kind = type(value).__name__
         wrapped = getattr(getattr(value, "__func__", None), "__code__", None)
@@ -477,6 +475,8 @@ def _is_probe_call(annotation: "Any", function: "FunctionType") -> bool:
 def _as_declared(value: "Any") -> "Any":
     """The function as declared, under the wrappers other tools put around it
     (beartype's, anything made with ``functools.wraps``)."""
+    if type(value) is FunctionType and getattr(value, "__wrapped__", None) is None:
+        return value  # nothing wraps it; a function's __wrapped__ is in its own __dict__, read without making one
     for _ in range(100):
         # A function's __wrapped__ lives in its __dict__ (functools.wraps puts it there).
         wrapped = vars(value).get("__wrapped__") if isinstance(value, FunctionType) else None
