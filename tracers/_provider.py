@@ -388,8 +388,9 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
         signature = args = None
     if args is None:
         _check_names(cls, attr, code, names)
-    if not _has_empty_body(code) and not _written_empty(code):
-        _fail_probe(cls, attr, code, "the body must be empty", "write only a docstring, '...' or 'pass'")
+    if code.co_consts != (None,) or code.co_code not in _EMPTY_BODIES or code.co_names:  # not a bare '...'
+        if not _has_empty_body(code) and not _written_empty(code):
+            _fail_probe(cls, attr, code, "the body must be empty", "write only a docstring, '...' or 'pass'")
     if args is None:
         args = _arg_specs(cls, attr, value, names, annotations, known)
         if signature is not None:
