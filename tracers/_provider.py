@@ -232,8 +232,9 @@ def _make_provider(cls: "T", provider: "Optional[str]", caller: "Optional[FrameT
         _fail(where, f"provider {cls.__qualname__}", "a @tracer class cannot have base classes",
               "declare the probes in a class of their own")
     _check_duplicates(cls, body, where)
+    # A plain def, neither wrapped nor a staticmethod (the usual probe), is taken without a call.
     definitions = {attr: value if type(value) is FunctionType and getattr(value, "__wrapped__", None) is None
-                   else _definition(cls, attr, value, where)  # a plain def, the usual case, without a call
+                   else _definition(cls, attr, value, where)
                    for attr, value in vars(cls).items() if attr not in _CLASS_BOOKKEEPING}
     known: dict[Any, Any] = {}
     specs = tuple([_probe_spec(cls, attr, function, known) for attr, function in definitions.items()])
@@ -384,9 +385,9 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
     signature: "Any" = (names, tuple(annotations.items()), id(value.__globals__))
     try:
         args = known.get(signature)
-    except Exception:  # an unhashable annotation
+    except Exception:  # an annotation that cannot be hashed: checked on its own, as any other
         signature = args = None
-    if args is None:
+    if args is None:  # else an earlier probe of this signature passed these checks
         _check_names(cls, attr, code, names)
     if code.co_consts != (None,) or code.co_code not in _EMPTY_BODIES or code.co_names:  # not a bare '...'
         if not _has_empty_body(code) and not _written_empty(code):
