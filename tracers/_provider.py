@@ -529,15 +529,20 @@ def _class_body_code(cls: type, caller: "Optional[FrameType]") -> "Optional[Code
 
 
 def _made_by(cls: type, body: "CodeType") -> bool:
-    """Whether the functions of ``cls`` (if any) come from ``body``: one of them is enough."""
-    made = set(body.co_consts)
+    """Whether the functions of ``cls`` (if any) come from ``body``: one of them is enough.
+
+    The first is looked for in the body's constants as they are (it is usually
+    the first of them); the others, if it is not there, in a set of them.
+    """
+    made: "Any" = body.co_consts
     has_functions = False
     for value in vars(cls).values():
         function = getattr(value, "__func__", value)
         if isinstance(function, FunctionType):
             if function.__code__ in made:
                 return True
-            has_functions = True
+            if not has_functions:
+                made, has_functions = set(made), True
     return not has_functions
 
 
