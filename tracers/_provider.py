@@ -232,18 +232,20 @@ def _make_provider(cls: "T", provider: "Optional[str]", caller: "Optional[FrameT
         _fail(where, f"provider {cls.__qualname__}", "a @tracer class cannot have base classes",
               "declare the probes in a class of their own")
     _check_duplicates(cls, body, where)
-    definitions = {attr: _definition(cls, attr, value, where) for attr, value in vars(cls).items()
-                   if attr not in _CLASS_BOOKKEEPING}
+    # A plain def, neither wrapped nor a staticmethod (the usual probe), is taken without a call.
+    definitions = {attr: value if type(value) is FunctionType and getattr(value, "__wrapped__", None) is None
+                   else _definition(cls, attr, value, where)
+                   for attr, value in vars(cls).items() if attr not in _CLASS_BOOKKEEPING}
     known: dict[Any, Any] = {}
-    specs = tuple(_probe_spec(cls, attr, function, known) for attr, function in definitions.items())
+    specs = tuple([_probe_spec(cls, attr, function, known) for attr, function in definitions.items()])
     if not specs:
         _fail(where, f"provider {cls.__qualname__}", "declares no probes",
               "add at least one probe such as '@staticmethod def started(pid: int) -> ProbeCall: ...'")
     _claim_provider_name(name, cls, where)
     spec = ProviderSpec(name, cls.__qualname__, cls.__module__, specs)
     maker = _ProbeMaker(cls, name, _bind(spec))
-    for probe_spec, function in zip(specs, definitions.values()):
-        setattr(cls, probe_spec.name, _PendingProbe(maker, probe_spec, function))
+    for (attr, function), probe_spec in zip(definitions.items(), specs):
+        setattr(cls, attr, _PendingProbe(maker, probe_spec, function))
     cls.__tracers_provider__ = spec  # type: ignore[attr-defined]
     cls.__doc__ = _ProviderDoc(spec, cls.__doc__)  # type: ignore[assignment]  # a descriptor: see _ProviderDoc
     return cls
@@ -357,13 +359,18 @@ def _definition(cls: type, attr: str, value: "Any", where: str) -> "FunctionType
     return function
 
 
+_new_probe_spec = tuple.__new__  # ProbeSpec(...) without the Python frame of its keyword-aware __new__
+
+
 def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, Any]") -> "ProbeSpec":
     """Check one definition and describe it.
 
     ``known`` holds, for the provider being made, what its other probes
     already established: the type each string annotation evaluates to, and
-    the argument descriptions (a provider of thousands of probes has a
-    handful of distinct arguments).
+    the argument descriptions of each signature (argument names, annotations
+    and module) whose checks passed.  A provider of thousands of probes has a
+    handful of signatures, so most definitions only pass the checks of their
+    own name, parameters and body.
     """
     code = value.__code__
     if attr.startswith("__") and attr.endswith("__"):
@@ -374,34 +381,48 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
     if code.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS) or code.co_kwonlyargcount or value.__defaults__:
         _check_parameters(cls, attr, value)
     names = code.co_varnames[: code.co_argcount]
+    annotations = value.__annotations__
+    signature: "Any" = (names, tuple(annotations.items()), id(value.__globals__))
+    try:
+        args = known.get(signature)
+    except Exception:  # an annotation that cannot be hashed: checked on its own, as any other
+        signature = args = None
+    if args is None:  # else an earlier probe of this signature passed these checks
+        _check_names(cls, attr, code, names)
+    if code.co_consts != (None,) or code.co_code not in _EMPTY_BODIES or code.co_names:  # not a bare '...'
+        if not _has_empty_body(code) and not _written_empty(code):
+            _fail_probe(cls, attr, code, "the body must be empty", "write only a docstring, '...' or 'pass'")
+    if args is None:
+        args = _arg_specs(cls, attr, value, names, annotations, known)
+        if signature is not None:
+            known[signature] = args
+    return _new_probe_spec(ProbeSpec, (attr, args, code.co_filename, code.co_firstlineno))
+
+
+def _check_names(cls: type, attr: str, code: "CodeType", names: "tuple[str, ...]") -> None:
+    """Refuse ``self`` or ``cls`` and more arguments than USDT carries."""
     if names and names[0] in ("self", "cls"):
         _fail_probe(cls, attr, code, f"probes take no {names[0]!r}",
                     f"remove {names[0]!r}: list only the values the probe carries")
     if len(names) > MAX_ARGS:
         _fail_probe(cls, attr, code, f"has {len(names)} arguments; USDT allows at most {MAX_ARGS}",
                     "pass fewer values, or split the probe in two")
-    if not _has_empty_body(code) and not _written_empty(code):
-        _fail_probe(cls, attr, code, "the body must be empty", "write only a docstring, '...' or 'pass'")
-    annotations = value.__annotations__
+
+
+def _arg_specs(cls: type, attr: str, value: "FunctionType", names: "tuple[str, ...]",
+               annotations: "dict[str, Any]", known: "dict[Any, Any]") -> "tuple[ArgSpec, ...]":
+    """The arguments' descriptions, after checking the return annotation and the USDT slots they take."""
+    code = value.__code__
     returned = annotations.get("return")
     if returned is not None and not _is_probe_call(returned, value):
         _fail_probe(cls, attr, code, "a probe definition returns ProbeCall",
                     "write '-> ProbeCall' (from tracers import ProbeCall), or no return annotation")
-    # The same names, annotated alike, in the same module: described alike.
-    signature: "Any" = (names, tuple(annotations.items()), id(value.__globals__))
-    try:
-        args = known.get(signature)
-    except TypeError:  # an unhashable annotation
-        signature = args = None
-    if args is None:
-        args = tuple(_arg_spec(cls, attr, value, arg, annotations.get(arg, _MISSING), known) for arg in names)
-        if signature is not None:
-            known[signature] = args
+    args = tuple(_arg_spec(cls, attr, value, arg, annotations.get(arg, _MISSING), known) for arg in names)
     slots = len(args) + sum(1 for arg in args if arg.type.kind == "bytes")
     if slots > MAX_ARGS:
         _fail_probe(cls, attr, code, f"needs {slots} USDT arguments (each bytes value takes two: its address "
                     f"and its length); USDT allows at most {MAX_ARGS}", "pass fewer values, or split the probe in two")
-    return ProbeSpec(attr, args, code.co_filename, code.co_firstlineno)
+    return args
 
 
 _MISSING = object()
@@ -456,6 +477,8 @@ def _is_probe_call(annotation: "Any", function: "FunctionType") -> bool:
 def _as_declared(value: "Any") -> "Any":
     """The function as declared, under the wrappers other tools put around it
     (beartype's, anything made with ``functools.wraps``)."""
+    if type(value) is FunctionType and getattr(value, "__wrapped__", None) is None:
+        return value  # nothing wraps it; a function's __wrapped__ is in its own __dict__, read without making one
     for _ in range(100):
         # A function's __wrapped__ lives in its __dict__ (functools.wraps puts it there).
         wrapped = vars(value).get("__wrapped__") if isinstance(value, FunctionType) else None
@@ -516,13 +539,28 @@ def _class_body_code(cls: type, caller: "Optional[FrameType]") -> "Optional[Code
     """
     if caller is None:
         return None
-    own = {getattr(f, "__func__", f).__code__ for f in vars(cls).values()
-           if isinstance(getattr(f, "__func__", f), FunctionType)}
     for const in caller.f_code.co_consts:
-        if isinstance(const, CodeType) and const.co_name == cls.__name__:
-            if own & set(const.co_consts) or not own:
-                return const
+        if isinstance(const, CodeType) and const.co_name == cls.__name__ and _made_by(cls, const):
+            return const
     return None
+
+
+def _made_by(cls: type, body: "CodeType") -> bool:
+    """Whether the functions of ``cls`` (if any) come from ``body``: one of them is enough.
+
+    The first is looked for in the body's constants as they are (it is usually
+    the first of them); the others, if it is not there, in a set of them.
+    """
+    made: "Any" = body.co_consts
+    has_functions = False
+    for value in vars(cls).values():
+        function = getattr(value, "__func__", value)
+        if isinstance(function, FunctionType):
+            if function.__code__ in made:
+                return True
+            if not has_functions:
+                made, has_functions = set(made), True
+    return not has_functions
 
 
 def _class_location(cls: type, body: "Optional[CodeType]", caller: "Optional[FrameType]") -> str:
@@ -536,9 +574,13 @@ def _class_location(cls: type, body: "Optional[CodeType]", caller: "Optional[Fra
 def _check_duplicates(cls: type, body: "Optional[CodeType]", where: str) -> None:
     if body is None:
         return
+    names = [const.co_name for const in body.co_consts if isinstance(const, CodeType)]
+    if len(set(names)) == len(names):
+        return  # the common case, found without a dictionary of the first of each name
+    namespace = vars(cls)
     seen: dict[str, CodeType] = {}
     for const in body.co_consts:
-        if isinstance(const, CodeType) and const.co_name in vars(cls):
+        if isinstance(const, CodeType) and const.co_name in namespace:
             first = seen.setdefault(const.co_name, const)
             if first is not const:
                 _fail(f"{const.co_filename}:{const.co_firstlineno}", f"probe {cls.__qualname__}.{const.co_name}",

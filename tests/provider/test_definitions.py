@@ -70,6 +70,55 @@ class Bad:
     assert int(location.group(2)) in (4, 7, 8), message
 
 
+SAME_SIGNATURE = [
+    # (label, class body line, pattern in message): the same argument names and annotations as `fine`
+    ("dunder", "def __call__(a: int): ...", r"special methods are not probes"),
+    ("non-ascii", "def grüße(a: int): ...", r"the probe name is not a C identifier"),
+    ("args", "def e(a: int, *rest): ...", r"\*args is not allowed"),
+    ("kwargs", "def e(a: int, **rest): ...", r"\*\*kwargs is not allowed"),
+    ("default", "def e(a: int = 3): ...", r"arguments cannot have defaults"),
+    ("body", "def e(a: int): return a", r"the body must be empty"),
+    ("body-call", "def e(a: int): print(a)", r"the body must be empty"),
+    ("docstring-and-call", 'def e(a: int):\n        "Doc."\n        print(a)', r"the body must be empty"),
+]
+
+
+@pytest.mark.parametrize("label,line,pattern", SAME_SIGNATURE, ids=[c[0] for c in SAME_SIGNATURE])
+def test_probe_sharing_a_signature_is_still_checked(tmp_path, label, line, pattern):
+    """What a provider learns from one probe's arguments spares no other probe its own checks."""
+    source = f"""\
+from tracers import tracer
+
+@tracer
+class Bad:
+    def fine(a: int): ...
+    def also_fine(a: int): ...
+    {line}
+"""
+    with pytest.raises(ProbeDefinitionError, match=rf"probes_mod.py:7: probe Bad\.\S+: {pattern}"):
+        define(tmp_path, source)
+
+
+def test_probes_sharing_a_signature_share_its_description(tmp_path):
+    source = '''\
+from tracers import tracer
+
+@tracer
+class Same:
+    def first(a: int, b: str): ...
+    def second(a: int, b: str):
+        """Doc."""
+    def other(a: int, b: bytes): ...
+'''
+    provider = define(tmp_path, source)["Same"]
+    first, second, other = (getattr(provider, name).spec for name in ("first", "second", "other"))
+    assert (second.name, second.lineno, second.filename) == ("second", 6, str(tmp_path / "probes_mod.py"))
+    assert [(a.name, a.type.display) for a in second.args] == [("a", "int"), ("b", "str")]
+    assert second.args == first.args
+    assert [(a.name, a.type.display) for a in other.args] == [("a", "int"), ("b", "bytes")]
+    assert type(second) is type(first) and second == type(second)("second", first.args, second.filename, 6)
+
+
 def test_too_many_arguments(tmp_path):
     args = ", ".join(f"a{i}: int" for i in range(13))
     with pytest.raises(ProbeDefinitionError, match=r":5: probe Big.e: has 13 arguments; USDT allows at most 12"):
