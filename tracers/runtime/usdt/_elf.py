@@ -53,7 +53,11 @@ from ..._types import ArgType
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
-    from typing import Any, Callable, Literal, Optional, Sequence
+    from typing import Any, Callable, Iterable, Literal, Optional, Sequence, TypeVar
+
+    _T = TypeVar("_T")
+    _Args = TypeVar("_Args", "tuple[ArgSlot, ...]", "tuple[ArgSpec, ...]")
+    _Ending = tuple["tuple[ArgSlot, ...]", int, list[bytes]]
 
 __all__ = [
     "MAX_ARGS",
@@ -103,9 +107,8 @@ class SharedObject(NamedTuple):
 
     data: bytes
     base_symbol: int  # address of BASE_SYMBOL
-    stubs: tuple[int, ...]  # address of each probe's stub, in the order given
-    semaphores: tuple[int, ...]  # address of each probe's semaphore
-    arg_strings: tuple[str, ...]  # each probe's argument string, as in its note
+    stubs: range  # address of each probe's stub, in the order given
+    semaphores: range  # address of each probe's semaphore
 
 
 class _Arch(NamedTuple):
@@ -176,6 +179,26 @@ def _arg_string(args: "Sequence[ArgSlot]", arch: "_Arch") -> str:
         f"{'-' if slot.signed else ''}{slot.size}@{operand}"
         for slot, operand in zip(args, arch.operands)
     )
+
+
+def _once_per_arguments(arguments: "Sequence[_Args]", make: "Callable[[_Args], _T]",
+                        made: "dict[int, _T]") -> "list[_T]":
+    """``make(args)`` for each probe's argument tuple, made once per distinct tuple (kept in ``made`` by id).
+
+    Probes described alike share their argument tuple (see ``tracers._provider``),
+    mostly one after another: a run of them costs one identity test per probe.
+    """
+    found: "list[_T]" = []
+    last: object = None
+    value: "_T"
+    for args in arguments:
+        if args is not last:
+            known = made.get(id(args))
+            if known is None:
+                known = made[id(args)] = make(args)
+            value, last = known, args
+        found.append(value)
+    return found
 
 
 # ---------------------------------------------------------------- ELF constants
@@ -325,6 +348,52 @@ def _program_headers(offsets: dict[str, int], sizes: dict[str, int], page_size: 
     ))
 
 
+def _plainly_valid(names: "Sequence[str]", shapes: "Iterable[tuple[ArgSlot, ...]]") -> bool:
+    """Whether every name is a distinct C identifier and every argument tuple valid, checked in bulk.
+
+    When it is not, ``_check_each`` finds the first fault and says what it is.
+    """
+    try:
+        if not "".join(names).isascii():  # also refuses a name that is not a str
+            return False
+    except TypeError:
+        return False
+    return (all(map(str.isidentifier, names)) and len(set(names)) == len(names)
+            and all(len(args) <= MAX_ARGS and all(slot.size in (1, 2, 4, 8) for slot in args) for args in shapes))
+
+
+def _check_each(probes: "Sequence[ProbeDef]") -> None:
+    """ValueError for the first invalid probe, in order."""
+    names = set()
+    for probe in probes:
+        _check_probe(probe)
+        if probe.name in names:
+            raise ValueError(f"duplicate probe names: {probe.name}")
+        names.add(probe.name)
+
+
+def _ending(prefix: bytes, args: "tuple[ArgSlot, ...]", arch: "_Arch") -> "_Ending":
+    """``args``, the descsz of its notes but for the name, and what follows the name for each length modulo 4."""
+    tail = b"\0" + _arg_string(args, arch).encode() + b"\0"
+    fixed = len(prefix) + len(tail)  # the descriptor's strings, but for the name
+    return args, 24 + fixed, [tail + bytes(-(fixed + size) % 4) for size in range(4)]
+
+
+def _notes(prefix: bytes, names: "Sequence[str]", endings: "Sequence[_Ending]", header: int, step: int) -> bytes:
+    """Each probe's note: a header, then ``provider\\0name\\0args\\0`` padded to 4 bytes.
+
+    ``header`` holds the first note's fields but descsz: from one note to the
+    next, pc and semaphore grow by ``step``.
+    """
+    parts: "list[bytes]" = []
+    for name, (_, descsz, tails) in zip(names, endings):
+        size = len(name)  # names are ASCII: one byte a character
+        note = header | (descsz + size) << _NOTE_DESCSZ_SHIFT
+        parts += note.to_bytes(_NOTE_HEADER.size, "little"), prefix, name.encode(), tails[size % 4]
+        header += step
+    return b"".join(parts)
+
+
 def build_shared_object(provider: str, probes: "Sequence[ProbeDef]", machine: str = "x86_64",
                         build_id: bytes = bytes(BUILD_ID_SIZE), description: bytes = b"") -> "SharedObject":
     """Lay out the ELF shared object holding ``probes`` under ``provider``.
@@ -339,20 +408,12 @@ def build_shared_object(provider: str, probes: "Sequence[ProbeDef]", machine: st
     if len(build_id) != BUILD_ID_SIZE:
         raise ValueError(f"the build-id must be {BUILD_ID_SIZE} bytes, not {len(build_id)}")
     _check_identifier("provider", provider)
-    names = set()
-    signatures = set()  # argument slots already checked: most probes share a few
-    for probe in probes:
-        _check_identifier("probe name", probe.name)
-        if probe.args not in signatures:
-            _check_probe(probe)
-            signatures.add(probe.args)
-        if probe.name in names:
-            raise ValueError(f"duplicate probe names: {probe.name}")
-        names.add(probe.name)
-
-    known: dict[tuple[ArgSlot, ...], str] = {}  # most probes share a few signatures
-    arg_strings = tuple(known.get(p.args) or known.setdefault(p.args, _arg_string(p.args, arch)) for p in probes)
-    note_strings = [f"{provider}\0{probe.name}\0{args}\0".encode() for probe, args in zip(probes, arg_strings)]
+    names, shapes = zip(*probes) if probes else ((), ())
+    prefix = provider.encode() + b"\0"
+    made: "dict[int, _Ending]" = {}
+    endings = _once_per_arguments(shapes, lambda args: _ending(prefix, args, arch), made)
+    if not _plainly_valid(names, [args for args, _, _ in made.values()]):
+        _check_each(probes)
     count = len(probes)
     stub_size = len(arch.stub)
 
@@ -369,23 +430,18 @@ def build_shared_object(provider: str, probes: "Sequence[ProbeDef]", machine: st
     sizes = {name: len(data) for name, data in contents.items()}
     sizes[".dynsym"] = 2 * _SYM.size
     sizes[".dynamic"] = _DYN.size * len(_DYNAMIC_TAGS)
-    sizes[".note.stapsdt"] = sum(_align(_NOTE_HEADER.size + len(s), 4) for s in note_strings)
+    sizes[".note.stapsdt"] = 0
+    # The notes point into the loaded sections, placed before them whatever the notes' size.
     offsets = _place(sizes, arch.page_size)
-
     text, base, probes_at = offsets[".text"], offsets[".stapsdt.base"], offsets[".probes"]
-    stubs = tuple(range(text, text + count * stub_size, stub_size))
-    semaphores = tuple(range(probes_at, probes_at + count * _SEMAPHORE_SIZE, _SEMAPHORE_SIZE))
     # Each note's header and descriptor as one integer: from one probe to the next, pc and
     # semaphore grow by a constant step and descsz is set apart.
     header = _NOTE_HEADER.value(8, 0, _NT_STAPSDT, _text(b"stapsdt\0"), text, base, probes_at)
     step = _NOTE_HEADER.value(0, 0, 0, 0, stub_size, 0, _SEMAPHORE_SIZE)
-    note_size = _NOTE_HEADER.size
-    notes = []
-    for strings in note_strings:  # descsz (24 + len) fits: names are far shorter than 4 GB
-        notes.append((header | (24 + len(strings)) << _NOTE_DESCSZ_SHIFT).to_bytes(note_size, "little"))
-        notes.append(strings + b"\0" * (-len(strings) % 4))
-        header += step
-    contents[".note.stapsdt"] = b"".join(notes)
+    contents[".note.stapsdt"] = _notes(prefix, names, endings, header, step)
+    sizes[".note.stapsdt"] = len(contents[".note.stapsdt"])
+    offsets = _place(sizes, arch.page_size)
+
     contents[".dynsym"] = _SYM.pack(0, 0, 0, 0, 0, 0) + _SYM.pack(
         _BASE_NAME_OFFSET, (_STB_GLOBAL << 4) | _STT_OBJECT, 0, _INDEX[".stapsdt.base"], base, 1)
     dynamic_values = {
@@ -412,7 +468,8 @@ def build_shared_object(provider: str, probes: "Sequence[ProbeDef]", machine: st
     image = bytearray(offsets["section headers"] + len(contents["section headers"]))
     for name, data in contents.items():
         image[offsets[name] : offsets[name] + len(data)] = data
-    return SharedObject(bytes(image), base, stubs, semaphores, arg_strings)
+    return SharedObject(bytes(image), base, range(text, text + count * stub_size, stub_size),
+                        range(probes_at, probes_at + count * _SEMAPHORE_SIZE, _SEMAPHORE_SIZE))
 
 
 # The description, and the name it gives the object.
@@ -459,39 +516,43 @@ _SLOTS: "dict[tuple[ArgType, ...], tuple[ArgSlot, ...]]" = {}
 
 def probe_def(probe: "ProbeSpec") -> "ProbeDef":
     """The probe as the ELF writer sees it."""
-    types = tuple([arg.type for arg in probe.args])
+    return ProbeDef(probe.name, _slots_of_args(probe.args))
+
+
+def _slots_of_args(args: "tuple[ArgSpec, ...]") -> "tuple[ArgSlot, ...]":
+    types = tuple([arg.type for arg in args])
     slots = _SLOTS.get(types)
     if slots is None:
         slots = _SLOTS[types] = tuple(slot for arg_type in types for slot in slots_of(arg_type))
-    return ProbeDef(probe.name, slots)
+    return slots
 
 
 def probe_defs(provider: "ProviderSpec") -> "list[ProbeDef]":
-    """Every probe of ``provider`` as the ELF writer sees it.
-
-    Probes described alike share their argument tuple (see ``tracers._provider``):
-    each distinct one is looked at once.
-    """
-    by_args: dict[int, tuple[ArgSlot, ...]] = {}
-    found = []
-    for probe in provider.probes:
-        slots = by_args.get(id(probe.args))
-        if slots is None:
-            slots = by_args[id(probe.args)] = probe_def(probe).args
-        found.append(ProbeDef(probe.name, slots))
-    return found
+    """Every probe of ``provider`` as the ELF writer sees it."""
+    if not provider.probes:
+        return []
+    columns = zip(*provider.probes)  # names, argument tuples, then the fields not needed here
+    names, arguments = next(columns), next(columns)
+    slots = _once_per_arguments(arguments, _slots_of_args, {})
+    # ProbeDef(name, slots) for each pair, without the Python-level argument checks of its __new__.
+    return list(map(tuple.__new__, [ProbeDef] * len(names), zip(names, slots)))
 
 
 def describe(provider: "ProviderSpec") -> bytes:
     """The text stored in the object: one line per probe, ``name arg:type ...``."""
-    by_args: dict[int, str] = {}  # probes described alike share their argument tuple
-    lines = [_MAGIC, f"provider {provider.name}"]
-    for probe in provider.probes:
-        words = by_args.get(id(probe.args))
-        if words is None:
-            words = by_args[id(probe.args)] = "".join(f" {arg.name}:{arg.type.display}" for arg in probe.args)
-        lines.append(f"probe {probe.name}{words}")
-    return ("\n".join(lines) + "\n").encode()
+    head = f"{_MAGIC}\nprovider {provider.name}\n"
+    if not provider.probes:
+        return head.encode()
+    columns = zip(*provider.probes)  # names, argument tuples, then the fields not needed here
+    names, arguments = next(columns), next(columns)
+    lines = ["probe ", "", "", "\n"] * len(names)  # "probe ", name, words, "\n"
+    lines[1::4] = names
+    lines[2::4] = _once_per_arguments(arguments, _words, {})
+    return (head + "".join(lines)).encode()
+
+
+def _words(args: "tuple[ArgSpec, ...]") -> str:
+    return "".join(f" {arg.name}:{arg.type.display}" for arg in args)
 
 
 class Identity(NamedTuple):
