@@ -20,9 +20,9 @@ import stat
 import struct
 from typing import Callable, NamedTuple
 
-from ..._spec import ProviderSpec
-from ._elf import MAX_PROBES, is_object_name, read_description
-from ._elf import MAX_ARGS
+from ..._spec import ArgSpec, ProbeSpec, ProviderSpec
+from ..._types import ArgType
+from ._elf import MAGIC, MAX_ARGS, is_identifier, is_object_name, slots_of
 
 #: Largest object file accepted (a provider of 100,000 probes is far smaller).
 MAX_OBJECT_SIZE = 64 << 20
@@ -33,6 +33,9 @@ _MAX_SECTION_NAMES = 64 << 10
 _DELETED = " (deleted)"
 _SAFE_PATH_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._+-")
 _SECTION = ".tracers.provider"
+#: Limits a reader enforces on a description it did not write.
+MAX_PROBES = 100_000
+MAX_NAME = 256
 
 
 class FoundObject(NamedTuple):
@@ -181,6 +184,61 @@ def _reader(fd: int, file_size: int, budget: ReadBudget) -> Callable[[int, int],
             size -= len(chunk)
         return b"".join(chunks)
     return read
+
+
+def _all_types() -> dict[str, ArgType]:
+    types = [ArgType("bool", 1, False), ArgType("str", 8, False), ArgType("bytes", 8, False)]
+    types += [ArgType("int", size, signed) for size in (1, 2, 4, 8) for signed in (True, False)]
+    every = types + [t._replace(optional=True) for t in types]
+    return {t.display: t for t in every}
+
+
+#: Display name -> type of every type a description may name.
+_TYPES = _all_types()
+
+
+def read_description(data: bytes) -> ProviderSpec:
+    """Parse a description; ValueError says why one is refused."""
+    if len(data) > MAX_PROBES * (MAX_NAME + MAX_ARGS * (MAX_NAME + 20)):
+        raise ValueError("description too large")
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        raise ValueError("description is not ASCII text") from None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    if len(lines) < 2 or lines[0] != MAGIC:
+        raise ValueError("not a tracers provider description of this version")
+    head, _, name = lines[1].partition(" ")
+    if head != "provider" or not _valid_name(name):
+        raise ValueError("invalid provider line")
+    if len(lines) - 2 > MAX_PROBES:
+        raise ValueError("too many probes")
+    probes = []
+    seen = set()
+    for line in lines[2:]:
+        words = line.split(" ")
+        if len(words) < 2 or words[0] != "probe" or not _valid_name(words[1]) or words[1] in seen:
+            raise ValueError("invalid probe line")
+        seen.add(words[1])
+        args = tuple(_read_arg(word) for word in words[2:])
+        if sum(len(slots_of(a.type)) for a in args) > MAX_ARGS:
+            raise ValueError(f"probe {words[1]} has too many arguments")
+        probes.append(ProbeSpec(words[1], args, "", 0))
+    return ProviderSpec(name, "", "", tuple(probes))
+
+
+def _read_arg(word: str) -> ArgSpec:
+    name, _, display = word.partition(":")
+    arg_type = _TYPES.get(display)
+    if not _valid_name(name) or arg_type is None:
+        raise ValueError("invalid argument")
+    return ArgSpec(name, arg_type)
+
+
+def _valid_name(value: str) -> bool:
+    return is_identifier(value) and len(value) <= MAX_NAME
 
 
 def parse_bounded(description: bytes) -> ProviderSpec:

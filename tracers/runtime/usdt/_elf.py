@@ -38,22 +38,22 @@ description, the machine and the object format: the same provider always
 gives the same bytes under the same name, which is what lets every process
 of a service share one file and one tracer command reach them all.
 
-Readers treat a description as untrusted input: sizes are capped and every
-name must be a C identifier before anything is printed.
+Readers treat a description as untrusted input (see ``_discover``): sizes are
+capped and every name must be a C identifier before anything is printed.
 
-This module is pure: specs in, bytes out (and descriptions back to specs).
+This module is pure: specs in, bytes out.
 """
 
 import os
 import sys
 
 from ..._record import NamedTuple
-from ..._spec import ArgSpec, ProbeSpec, ProviderSpec
-from ..._types import ArgType
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
-    from typing import Any, Callable, Iterable, Literal, Optional, Sequence, TypeVar
+    from ..._spec import ArgSpec, ProbeSpec, ProviderSpec
+    from ..._types import ArgType
+    from typing import Callable, Iterable, Literal, Optional, Sequence, TypeVar
 
     _T = TypeVar("_T")
     _Args = TypeVar("_Args", "tuple[ArgSlot, ...]", "tuple[ArgSpec, ...]")
@@ -69,14 +69,13 @@ __all__ = [
     "host_machine",
     "is_identifier",
     "FORMAT_VERSION",
-    "MAX_PROBES",
+    "MAGIC",
     "Identity",
     "describe",
     "identity",
     "is_object_name",
     "probe_def",
     "probe_defs",
-    "read_description",
     "slots_of",
 ]
 
@@ -476,28 +475,15 @@ def build_shared_object(provider: str, probes: "Sequence[ProbeDef]", machine: st
 
 #: Bumped whenever the bytes written for the same provider change.
 FORMAT_VERSION = 2
-_MAGIC = f"tracers-provider {FORMAT_VERSION}"
+#: First line of every description.
+MAGIC = f"tracers-provider {FORMAT_VERSION}"
 #: Longest provider name kept in a file name (Linux allows 255 bytes per name).
 _NAME_PREFIX = 96
 #: Hex digits of the digest in a file name (64 bits).
 _NAME_DIGEST = 16
-#: Limits a reader enforces on a description it did not write.
-MAX_PROBES = 100_000
-MAX_NAME = 256
 
 _POINTER = ArgSlot(8, False)
 _LENGTH = ArgSlot(8, False)
-
-
-def _all_types() -> "dict[str, ArgType]":
-    types = [ArgType("bool", 1, False), ArgType("str", 8, False), ArgType("bytes", 8, False)]
-    types += [ArgType("int", size, signed) for size in (1, 2, 4, 8) for signed in (True, False)]
-    every = types + [t._replace(optional=True) for t in types]
-    return {t.display: t for t in every}
-
-
-#: Display name -> type, filled when a description is first read: writers never need it.
-_TYPES: "dict[str, ArgType]" = {}
 
 
 def slots_of(arg: "ArgType") -> "tuple[ArgSlot, ...]":
@@ -540,7 +526,7 @@ def probe_defs(provider: "ProviderSpec") -> "list[ProbeDef]":
 
 def describe(provider: "ProviderSpec") -> bytes:
     """The text stored in the object: one line per probe, ``name arg:type ...``."""
-    head = f"{_MAGIC}\nprovider {provider.name}\n"
+    head = f"{MAGIC}\nprovider {provider.name}\n"
     if not provider.probes:
         return head.encode()
     columns = zip(*provider.probes)  # names, argument tuples, then the fields not needed here
@@ -584,49 +570,3 @@ def is_object_name(name: str) -> bool:
     provider, dash, digest = stem.rpartition("-")
     return (dot == "." and suffix == "so" and dash == "-" and is_identifier(provider)
             and len(digest) == _NAME_DIGEST and all(c in "0123456789abcdef" for c in digest))
-
-
-def read_description(data: bytes) -> "ProviderSpec":
-    """Parse a description; ValueError says why one is refused."""
-    if len(data) > MAX_PROBES * (MAX_NAME + MAX_ARGS * (MAX_NAME + 20)):
-        raise ValueError("description too large")
-    try:
-        text = data.decode("ascii")
-    except UnicodeDecodeError:
-        raise ValueError("description is not ASCII text") from None
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    if len(lines) < 2 or lines[0] != _MAGIC:
-        raise ValueError("not a tracers provider description of this version")
-    head, _, name = lines[1].partition(" ")
-    if head != "provider" or not _valid_name(name):
-        raise ValueError("invalid provider line")
-    if len(lines) - 2 > MAX_PROBES:
-        raise ValueError("too many probes")
-    probes = []
-    seen = set()
-    for line in lines[2:]:
-        words = line.split(" ")
-        if len(words) < 2 or words[0] != "probe" or not _valid_name(words[1]) or words[1] in seen:
-            raise ValueError("invalid probe line")
-        seen.add(words[1])
-        args = tuple(_read_arg(word) for word in words[2:])
-        if sum(len(slots_of(a.type)) for a in args) > MAX_ARGS:
-            raise ValueError(f"probe {words[1]} has too many arguments")
-        probes.append(ProbeSpec(words[1], args, "", 0))
-    return ProviderSpec(name, "", "", tuple(probes))
-
-
-def _read_arg(word: str) -> "ArgSpec":
-    name, _, display = word.partition(":")
-    if not _TYPES:
-        _TYPES.update(_all_types())
-    arg_type = _TYPES.get(display)
-    if not _valid_name(name) or arg_type is None:
-        raise ValueError("invalid argument")
-    return ArgSpec(name, arg_type)
-
-
-def _valid_name(value: "Any") -> bool:
-    return is_identifier(value) and len(value) <= MAX_NAME
