@@ -51,9 +51,10 @@ from ..._record import NamedTuple
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
+    from typing import Callable, Iterable, Literal, Optional, Sequence, TypeVar
+
     from ..._spec import ArgSpec, ProbeSpec, ProviderSpec
     from ..._types import ArgType
-    from typing import Callable, Iterable, Literal, Optional, Sequence, TypeVar
 
     _T = TypeVar("_T")
     _Args = TypeVar("_Args", "tuple[ArgSlot, ...]", "tuple[ArgSpec, ...]")
