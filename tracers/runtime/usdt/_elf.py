@@ -164,16 +164,6 @@ def _check_identifier(what: str, value: str) -> None:
         raise ValueError(f"{what} must be a C identifier (ASCII letters, digits, _), not {value!r}")
 
 
-def _check_probe(probe: "ProbeDef") -> None:
-    _check_identifier("probe name", probe.name)
-    if len(probe.args) > MAX_ARGS:
-        raise ValueError(f"probe {probe.name!r} has {len(probe.args)} argument slots; "
-                         f"USDT probes support at most {MAX_ARGS}")
-    for slot in probe.args:
-        if slot.size not in (1, 2, 4, 8):
-            raise ValueError(f"argument size must be 1, 2, 4 or 8 bytes, not {slot.size!r}")
-
-
 def _arg_string(args: "Sequence[ArgSlot]", arch: "_Arch") -> str:
     return " ".join(
         f"{'-' if slot.signed else ''}{slot.size}@{operand}"
@@ -366,7 +356,13 @@ def _check_each(probes: "Sequence[ProbeDef]") -> None:
     """ValueError for the first invalid probe, in order."""
     names = set()
     for probe in probes:
-        _check_probe(probe)
+        _check_identifier("probe name", probe.name)
+        if len(probe.args) > MAX_ARGS:
+            raise ValueError(f"probe {probe.name!r} has {len(probe.args)} argument slots; "
+                             f"USDT probes support at most {MAX_ARGS}")
+        for slot in probe.args:
+            if slot.size not in (1, 2, 4, 8):
+                raise ValueError(f"argument size must be 1, 2, 4 or 8 bytes, not {slot.size!r}")
         if probe.name in names:
             raise ValueError(f"duplicate probe names: {probe.name}")
         names.add(probe.name)
