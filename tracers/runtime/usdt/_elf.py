@@ -180,14 +180,15 @@ def _once_per_arguments(arguments: "Sequence[_Args]", make: "Callable[[_Args], _
     """
     found: "list[_T]" = []
     last: object = None
-    value: "_T"
     for args in arguments:
-        if args is not last:
+        if args is last:
+            found.append(found[-1])
+        else:
             known = made.get(id(args))
             if known is None:
                 known = made[id(args)] = make(args)
-            value, last = known, args
-        found.append(value)
+            found.append(known)
+            last = args
     return found
 
 
