@@ -45,6 +45,17 @@ CASES = [
     ("classmethod", "@classmethod\n    def e(cls, x: int): ...", r"is a classmethod, not a probe definition"),
     ("property", "@property\n    def e(x: int): ...", r"is a property, not a probe definition"),
     ("constant", "LIMIT = 3", r"is a int, not a probe definition"),
+    # The same argument names and annotations as `fine`: what a provider learns from one
+    # probe's arguments spares no other probe its own checks.
+    ("same-signature-dunder", "def __call__(a: int): ...", r"special methods are not probes"),
+    ("same-signature-non-ascii", "def grüße(a: int): ...", r"the probe name is not a C identifier"),
+    ("same-signature-args", "def e(a: int, *rest): ...", r"\*args is not allowed"),
+    ("same-signature-kwargs", "def e(a: int, **rest): ...", r"\*\*kwargs is not allowed"),
+    ("same-signature-default", "def e(a: int = 3): ...", r"arguments cannot have defaults"),
+    ("same-signature-body", "def e(a: int): return a", r"the body must be empty"),
+    ("same-signature-body-call", "def e(a: int): print(a)", r"the body must be empty"),
+    ("same-signature-docstring-and-call", 'def e(a: int):\n        "Doc."\n        print(a)',
+     r"the body must be empty"),
 ]
 
 
@@ -68,35 +79,6 @@ class Bad:
     assert location and location.group(1) == str(tmp_path / "probes_mod.py"), message
     # the bad definition (7, or 8 after a decorator), or the class statement (4) for non-functions
     assert int(location.group(2)) in (4, 7, 8), message
-
-
-SAME_SIGNATURE = [
-    # (label, class body line, pattern in message): the same argument names and annotations as `fine`
-    ("dunder", "def __call__(a: int): ...", r"special methods are not probes"),
-    ("non-ascii", "def grüße(a: int): ...", r"the probe name is not a C identifier"),
-    ("args", "def e(a: int, *rest): ...", r"\*args is not allowed"),
-    ("kwargs", "def e(a: int, **rest): ...", r"\*\*kwargs is not allowed"),
-    ("default", "def e(a: int = 3): ...", r"arguments cannot have defaults"),
-    ("body", "def e(a: int): return a", r"the body must be empty"),
-    ("body-call", "def e(a: int): print(a)", r"the body must be empty"),
-    ("docstring-and-call", 'def e(a: int):\n        "Doc."\n        print(a)', r"the body must be empty"),
-]
-
-
-@pytest.mark.parametrize("label,line,pattern", SAME_SIGNATURE, ids=[c[0] for c in SAME_SIGNATURE])
-def test_probe_sharing_a_signature_is_still_checked(tmp_path, label, line, pattern):
-    """What a provider learns from one probe's arguments spares no other probe its own checks."""
-    source = f"""\
-from tracers import tracer
-
-@tracer
-class Bad:
-    def fine(a: int): ...
-    def also_fine(a: int): ...
-    {line}
-"""
-    with pytest.raises(ProbeDefinitionError, match=rf"probes_mod.py:7: probe Bad\.\S+: {pattern}"):
-        define(tmp_path, source)
 
 
 def test_probes_sharing_a_signature_share_its_description(tmp_path):
