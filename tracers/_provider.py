@@ -477,11 +477,10 @@ def _is_probe_call(annotation: "Any", function: "FunctionType") -> bool:
 def _as_declared(value: "Any") -> "Any":
     """The function as declared, under the wrappers other tools put around it
     (beartype's, anything made with ``functools.wraps``)."""
-    if type(value) is FunctionType and getattr(value, "__wrapped__", None) is None:
-        return value  # nothing wraps it; a function's __wrapped__ is in its own __dict__, read without making one
     for _ in range(100):
-        # A function's __wrapped__ lives in its __dict__ (functools.wraps puts it there).
-        wrapped = vars(value).get("__wrapped__") if isinstance(value, FunctionType) else None
+        # A function's __wrapped__ lives in its __dict__ (functools.wraps puts it there); getattr
+        # reads it there without making an empty __dict__ for a function that has none.
+        wrapped = getattr(value, "__wrapped__", None) if isinstance(value, FunctionType) else None
         if not isinstance(wrapped, FunctionType):
             break
         value = wrapped

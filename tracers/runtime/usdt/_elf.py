@@ -511,12 +511,17 @@ def _slots_of_args(args: "tuple[ArgSpec, ...]") -> "tuple[ArgSlot, ...]":
     return slots
 
 
+def _names_and_arguments(provider: "ProviderSpec") -> "tuple[tuple[str, ...], tuple[tuple[ArgSpec, ...], ...]]":
+    """The probes' names and argument tuples, as two columns (a provider with probes)."""
+    columns = zip(*provider.probes)  # names, argument tuples, then the fields not needed here
+    return next(columns), next(columns)
+
+
 def probe_defs(provider: "ProviderSpec") -> "list[ProbeDef]":
     """Every probe of ``provider`` as the ELF writer sees it."""
     if not provider.probes:
         return []
-    columns = zip(*provider.probes)  # names, argument tuples, then the fields not needed here
-    names, arguments = next(columns), next(columns)
+    names, arguments = _names_and_arguments(provider)
     slots = _once_per_arguments(arguments, _slots_of_args, {})
     # ProbeDef(name, slots) for each pair, without the Python-level argument checks of its __new__.
     return list(map(tuple.__new__, [ProbeDef] * len(names), zip(names, slots)))
@@ -527,8 +532,7 @@ def describe(provider: "ProviderSpec") -> bytes:
     head = f"{MAGIC}\nprovider {provider.name}\n"
     if not provider.probes:
         return head.encode()
-    columns = zip(*provider.probes)  # names, argument tuples, then the fields not needed here
-    names, arguments = next(columns), next(columns)
+    names, arguments = _names_and_arguments(provider)
     lines = ["probe ", "", "", "\n"] * len(names)  # "probe ", name, words, "\n"
     lines[1::4] = names
     lines[2::4] = _once_per_arguments(arguments, _words, {})

@@ -504,10 +504,8 @@ def _sweep_old(directory: "RuntimeDir", name: str) -> int:
 
 def process_start_time(pid: int) -> "Optional[int]":
     """The start time of ``pid`` in clock ticks, or None when it does not exist."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as file:
-            data = file.read()
-    except OSError:
+    data = _proc_file(f"/proc/{pid}/stat")
+    if data is None:
         return None
     fields = data[data.rindex(b")") + 2:].split()
     return int(fields[19])
