@@ -95,10 +95,10 @@ def test_width_aliases_are_the_annotated_types_they_were() -> None:
 
 
 def test_the_backend_c_types_convert_and_truth_test_as_ctypes_ones() -> None:
-    from tracers.runtime.usdt import _native
+    from tracers.runtime.usdt import _fire
 
     cell = ctypes.c_uint16(0)
-    ours = _native.c_ushort.from_address(ctypes.addressof(cell))
+    ours = _fire.c_ushort.from_address(ctypes.addressof(cell))
     assert not ours and ours.value == 0 and type(ours).__name__ == type(ctypes.c_uint16()).__name__
     cell.value = 3
     assert ours and ours.value == 3
@@ -106,15 +106,15 @@ def test_the_backend_c_types_convert_and_truth_test_as_ctypes_ones() -> None:
     callback = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int64, ctypes.c_bool)(
         lambda text, number, flag: seen.append((text, number, flag)))
     address = ctypes.cast(callback, ctypes.c_void_p).value
-    argtypes = (_native.parameter_type("c_char_p"), _native.parameter_type(_native.INTEGER_NAMES[(8, True)]),
-                _native.parameter_type("c_bool"))
-    stub = _native.function_type(argtypes)(address)
+    argtypes = (_fire.parameter_type("c_char_p"), _fire.parameter_type(_fire.INTEGER_NAMES[(8, True)]),
+                _fire.parameter_type("c_bool"))
+    stub = _fire.function_type(argtypes)(address)
     stub(b"text", -(2**63), True)
     stub(None, 2**64 + 5, 0)  # NULL, and an integer wrapped to 64 bits, as ctypes does
     assert seen == [(b"text", -(2**63), True), (None, 5, False)]
     with pytest.raises(ctypes.ArgumentError):
         stub("text", 1, True)  # a str is not bytes: refused, as ctypes refuses it
-    assert _native.function_type(argtypes) is _native.function_type(argtypes)
+    assert _fire.function_type(argtypes) is _fire.function_type(argtypes)
 
 
 def test_the_backend_flock_locks_and_fails_as_fcntl_flock_does(tmp_path) -> None:
@@ -122,27 +122,27 @@ def test_the_backend_flock_locks_and_fails_as_fcntl_flock_does(tmp_path) -> None
     import fcntl
     import os
 
-    from tracers.runtime.usdt import _native
+    from tracers.runtime.usdt import _store
 
-    assert (_native.LOCK_SH, _native.LOCK_EX, _native.LOCK_NB) == (fcntl.LOCK_SH, fcntl.LOCK_EX, fcntl.LOCK_NB)
+    assert (_store.LOCK_SH, _store.LOCK_EX, _store.LOCK_NB) == (fcntl.LOCK_SH, fcntl.LOCK_EX, fcntl.LOCK_NB)
     path = tmp_path / "object"
     path.write_bytes(b"")
     first, second = os.open(path, os.O_RDONLY), os.open(path, os.O_RDONLY)  # two open files: two lock holders
     try:
-        for ours, theirs in ((_native.flock, fcntl.flock), (fcntl.flock, _native.flock)):
-            ours(first, _native.LOCK_EX | _native.LOCK_NB)
+        for ours, theirs in ((_store.flock, fcntl.flock), (fcntl.flock, _store.flock)):
+            ours(first, _store.LOCK_EX | _store.LOCK_NB)
             with pytest.raises(BlockingIOError):
                 theirs(second, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            ours(first, _native.LOCK_SH)  # converted to shared: another shared lock is granted at once
+            ours(first, _store.LOCK_SH)  # converted to shared: another shared lock is granted at once
             theirs(second, fcntl.LOCK_SH | fcntl.LOCK_NB)
             with pytest.raises(BlockingIOError):
-                ours(first, _native.LOCK_EX | _native.LOCK_NB)
+                ours(first, _store.LOCK_EX | _store.LOCK_NB)
             fcntl.flock(first, fcntl.LOCK_UN)
             fcntl.flock(second, fcntl.LOCK_UN)
         closed = os.open(path, os.O_RDONLY)
         os.close(closed)
         with pytest.raises(OSError) as raised:
-            _native.flock(closed, _native.LOCK_SH)
+            _store.flock(closed, _store.LOCK_SH)
         with pytest.raises(OSError) as expected:
             fcntl.flock(closed, fcntl.LOCK_SH)
         assert (type(raised.value), raised.value.errno, raised.value.strerror) == (

@@ -7,7 +7,7 @@ very next call, with no thread and no polling.
 
 import os
 
-# dlopen as ctypes.CDLL(path, RTLD_LOCAL) does it, without importing ctypes (see _native).
+# dlopen as ctypes.CDLL(path, RTLD_LOCAL) does it, without importing ctypes (see _fire).
 from _ctypes import RTLD_LOCAL, dlopen, dlsym
 
 from ... import _report
@@ -84,8 +84,7 @@ class _Bindings(dict):  # type: ignore[type-arg]  # of str -> ProbeBinding
 
     def __missing__(self, name: str) -> "ProbeBinding":
         from ..._spec import ProbeBinding
-        from ._fire import make_fire
-        from ._native import c_ushort
+        from ._fire import c_ushort, make_fire
 
         index = self._index[name]
         probe = self._provider.probes[index]
