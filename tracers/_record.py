@@ -11,16 +11,19 @@ annotated names, in order, with their defaults, and ``_fields``,
 names the fields, and pickling.
 """
 import sys
-from _operator import itemgetter
 
 _new_tuple = tuple.__new__  # a global: faster to reach than the attribute of ``tuple`` on each record made
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
-    from typing import Any, Iterable
+    from typing import Any, Callable, Iterable
 
     from typing import NamedTuple as NamedTuple
+
+    _tuplegetter: "Callable[[int, str], Any]"  # typeshed has no stubs of _collections
 else:
+    from _collections import _tuplegetter  # collections.namedtuple's field accessor, in C
+
     class _RecordMeta(type):
         """Builds each class declared on ``NamedTuple`` as a plain ``tuple`` subclass (of metaclass ``type``)."""
 
@@ -59,7 +62,7 @@ def _make_class(name: str, namespace: "dict[str, Any]") -> type:
     if sys.version_info >= (3, 10):  # as collections.namedtuple, for match statements
         body["__match_args__"] = fields
     for index, field in enumerate(fields):
-        body[field] = property(itemgetter(index), doc=f"Alias for field number {index}")
+        body[field] = _tuplegetter(index, f"Alias for field number {index}")
     if body.get("__doc__") is None:
         body["__doc__"] = f"{name}({', '.join(fields)})"
     return type(name, (tuple,), body)

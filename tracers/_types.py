@@ -5,7 +5,6 @@ size and signedness (for USDT argument strings) and how to normalise a Python
 value at fire time.
 """
 import sys
-from _operator import index as _index  # operator.index, without importing operator
 
 from ._record import NamedTuple
 
@@ -110,6 +109,8 @@ def kind_name(value: "Any") -> str:
 
 
 def _int_converter(t: "ArgType", strict: bool, prefix: str) -> "Converter":
+    from _operator import index as _index  # operator.index; imported only by a process that converts values
+
     bits = t.size * 8
     low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if t.signed else (0, (1 << bits) - 1)
     mask, display = (1 << bits) - 1, t.display
@@ -132,6 +133,8 @@ def _int_converter(t: "ArgType", strict: bool, prefix: str) -> "Converter":
 
 
 def _bool_converter(t: "ArgType", strict: bool, prefix: str) -> "Converter":
+    from _operator import index as _index  # operator.index; imported only by a process that converts values
+
     def convert(value: "Any") -> "Any":
         if value.__class__ is bool:
             return value

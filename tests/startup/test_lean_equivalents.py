@@ -56,6 +56,7 @@ def test_a_record_behaves_as_typing_namedtuple_makes_it() -> None:
     assert Lean._make(["str", 8, False, True]) == Typed._make(["str", 8, False, True])
     assert Lean(kind="bool", size=1, signed=False) == Typed(kind="bool", size=1, signed=False)
     assert lean.shown == "int8" and Lean.kind.__doc__ == Typed.kind.__doc__
+    assert type(Lean.__dict__["kind"]) is type(Typed.__dict__["kind"])  # the same C accessor of a field
     assert not hasattr(lean, "__dict__")
     with pytest.raises(AttributeError):
         lean.size = 4  # type: ignore[misc]

@@ -92,7 +92,7 @@ def test_the_loader_is_still_the_package_s_attribute() -> None:
 
 def test_installing_the_hook_with_tracing_set_adds_only_the_mode() -> None:
     added = added_by("import tracers.importhook\ntracers.importhook.install()", env={"TRACERS": "usdt"})
-    assert added == ["_operator", "atexit", "tracers", "tracers._config", "tracers._record", "tracers.importhook"]
+    assert added == ["_collections", "atexit", "tracers", "tracers._config", "tracers._record", "tracers.importhook"]
 
 
 def test_the_pth_line_with_its_variable_unset_imports_nothing() -> None:
