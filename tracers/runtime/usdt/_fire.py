@@ -1,4 +1,4 @@
-"""Fire functions that convert a probe's arguments and call its stub.
+"""Fire functions that convert a probe's arguments and call its stub, and the ctypes types they use.
 
 Each probe gets a function generated for its exact arity and types, so the
 common case (values already of the declared type) costs one ctypes call, in
