@@ -61,6 +61,8 @@ def _make_class(name: str, namespace: "dict[str, Any]") -> type:
     )
     if sys.version_info >= (3, 10):  # as collections.namedtuple, for match statements
         body["__match_args__"] = fields
+    if sys.version_info >= (3, 13):  # as collections.namedtuple, for copy.replace
+        body["__replace__"] = _replace
     for index, field in enumerate(fields):
         body[field] = _tuplegetter(index, f"Alias for field number {index}")
     if body.get("__doc__") is None:

@@ -52,6 +52,9 @@ def test_a_record_behaves_as_typing_namedtuple_makes_it() -> None:
     assert lean._fields == typed._fields and lean._field_defaults == typed._field_defaults
     assert getattr(Lean, "__match_args__", None) == getattr(Typed, "__match_args__", None)
     assert lean._replace(optional=True) == typed._replace(optional=True)
+    assert hasattr(Lean, "__replace__") == hasattr(Typed, "__replace__")  # copy.replace, from 3.13 on
+    if hasattr(copy, "replace"):
+        assert copy.replace(lean, size=4) == copy.replace(typed, size=4) == ("int", 4, True, False)
     assert lean._asdict() == dict(typed._asdict())
     assert Lean._make(["str", 8, False, True]) == Typed._make(["str", 8, False, True])
     assert Lean(kind="bool", size=1, signed=False) == Typed(kind="bool", size=1, signed=False)

@@ -27,8 +27,9 @@ processes killed earlier left behind.
 Every operation goes through the checked directory's descriptor; nothing
 found in the directory is used unless it is a regular file of this user
 with exactly the expected bytes.  Anything else is replaced atomically.
-(The directory and its files share one module: each module that a traced
-process imports costs it about 0.1 ms.)
+(The directory, its files and their locks, taken with libc's ``flock`` rather
+than through the ``fcntl`` extension, share one module: each module that a
+traced process imports costs it about 0.1 ms.)
 """
 
 import atexit
@@ -235,7 +236,6 @@ _OLD_PREFIX = "tracers-"  # per-process files of earlier versions: tracers-PID-S
 
 # <sys/file.h>: the same values on every Linux architecture.
 LOCK_SH, LOCK_EX, LOCK_NB = 1, 2, 4
-_EINTR = 4
 
 
 class _LibcFunction(CFuncPtr):  # ctypes.CFUNCTYPE(c_int, use_errno=True), with no argument types:
@@ -255,7 +255,7 @@ def flock(fd: int, operation: int) -> None:
     """
     while _libc_flock(fd, operation) != 0:
         code = get_errno()
-        if code != _EINTR:
+        if code != errno.EINTR:
             raise OSError(code, os.strerror(code))
 
 
