@@ -22,9 +22,19 @@ reported against a baseline timed in the same process:
 * the first provider of a process, written and existing, which also pays for
   importing the backend (ctypes included) and opening the runtime directory.
 
+With ``--instructions``, the ``load`` and ``first`` parts also count the
+instructions executed (valgrind's callgrind, median of 3 runs), which the
+machine's load hardly moves: the first provider of a process (one probe,
+object written in a runtime directory of its own), alone and with its first
+probe looked up, and one provider of 1, 100 and 1,000 probes after a first
+one; each count is a child that defines the providers and leaves with
+``os._exit`` minus the same child that only makes the classes (so the
+process's exit is not counted).
+
     python benchmarks/usdt.py            # needs root, bpftrace and tracefs for the firing part
     python benchmarks/usdt.py --quick
     python benchmarks/usdt.py --only load,first
+    python benchmarks/usdt.py --only load,first --instructions   # also instructions (valgrind)
 
 python-stapsdt (PyPI ``stapsdt``) needs libstapsdt, which Debian does not
 package: build it from its repository (``make``; it needs libelf-dev), then
@@ -46,7 +56,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, child_env, load, machine, median, run_json, table, verdict  # noqa: E402
+from _common import REPO, child_env, instructions, load, machine, median, run_json, table, verdict  # noqa: E402
 
 MODULE = "tracers_bench_usdt"
 SOURCE = textwrap.dedent('''\
@@ -271,6 +281,57 @@ def child_first(tag: str) -> dict[str, Any]:
     return {"ms": elapsed, "modules": sorted(m for m in sys.modules if m.startswith(("ctypes", "tracers.runtime")))}
 
 
+def child_count(size: int, count: int, step: str) -> None:
+    """Define a first provider, then ``count`` of ``size`` probes, up to ``step``; leave without exit handlers.
+
+    ``step``: ``classes`` (only make the classes), ``first`` (define the first
+    provider), ``lookup`` (and look its probe up), ``load`` (and define the others).
+    """
+    from tracers import tracer
+
+    first = _provider_class("CountFirst", 1)
+    others = [_provider_class(_class_name(size, rep, "Count"), size) for rep in range(count)]
+    if step != "classes":
+        tracer(first)
+        if step == "lookup":
+            first.p0  # type: ignore[attr-defined]
+        if step == "load":
+            for cls in others:
+                tracer(cls)
+    os._exit(0)
+
+
+COUNTED_LOADS = ((1, 20), (100, 5), (1_000, 2))  # (probes, providers per child)
+
+
+def count_instructions(env: dict[str, str], parts: set[str]) -> dict[str, float]:
+    """Millions of instructions of the first provider, with its first lookup, and of one provider of each size."""
+    def count(size: int, number: int, step: str) -> int:
+        runtime = tempfile.mkdtemp(prefix="tracers-bench-count-")  # its own: every first provider writes
+        try:
+            args = [sys.executable, __file__, "--child", "count", "--sizes", str(size), "--reps", str(number),
+                    "--step", step]
+            return instructions(args, {**env, "TRACERS_RUNTIME_DIR": runtime}, str(REPO), runs=3)
+        finally:
+            shutil.rmtree(runtime, ignore_errors=True)
+
+    found: dict[str, float] = {}
+    if "first" in parts:
+        classes = count(1, 0, "classes")
+        found["first"] = (count(1, 0, "first") - classes) / 1e6
+        found["first and its lookup"] = (count(1, 0, "lookup") - classes) / 1e6
+    if "load" in parts:
+        for size, number in COUNTED_LOADS:
+            defined = count(size, number, "load") - count(size, number, "first")
+            found[f"one provider of {size}"] = defined / number / 1e6
+    return found
+
+
+def report_instructions(counts: dict[str, float]) -> None:
+    print("\ninstructions executed (valgrind, median of 3 runs), millions:")
+    print(table(["", "instructions"], [[name, f"{value:.2f}"] for name, value in counts.items()]))
+
+
 def _fire_under_bpftrace(directory: str, count: int, repeats: int, env: dict[str, str]) -> dict[str, Any]:
     if shutil.which("bpftrace") is None:
         raise SystemExit("bpftrace is not installed: apt-get install bpftrace")
@@ -359,6 +420,9 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3, help=argparse.SUPPRESS)
     parser.add_argument("--tag", default="", help=argparse.SUPPRESS)
     parser.add_argument("--first", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--step", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions of the load and first parts (valgrind)")
     options = parser.parse_args()
     repeats = options.repeats or (20 if options.quick else 100)
     sizes = [int(s) for s in options.sizes.split(",") if s]
@@ -373,6 +437,9 @@ def main() -> None:
         return
     if options.child == "first":
         print(json.dumps(child_first(options.tag)))
+        return
+    if options.child == "count":
+        child_count(sizes[0], options.reps, options.step)
         return
     if options.child == "hold":
         if options.first:
@@ -399,6 +466,8 @@ def main() -> None:
             report_loads(measure_loads(env, reps=2 if options.quick else 3, runs=1 if options.quick else 3))
         if "first" in parts:
             report_first(measure_first(env, runs=5 if options.quick else 15))
+        if options.instructions and parts & {"load", "first"}:
+            report_instructions(count_instructions(env, parts))
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
     print(f"\n{load()} at the end")
