@@ -172,57 +172,17 @@ def _path_finder_index() -> int:
 
 
 def _warn_about_earlier_imports(packages: "Optional[Sequence[str]]", finder: "TracersFinder") -> None:
-    # Name each module with probe sites imported before the hook (in ``packages``: their submodules).
-    # Every start-up runs this scan: modules the hook would not rewrite anyway
-    # (the main module, tracers' own, compiled in, the standard library) are
-    # skipped by name and path. A module that binds ``tracers`` or
-    # ``tracers.probe`` (tested by identity, in C) and whose source names
-    # ``probe`` (or that has no source) is parsed in ``_earlier``: a module that
-    # only installs the hook (``sitecustomize.py``, ``conftest.py``) is not.
-    # Before any module has bound ``probe`` (which imports ``tracers._fire``) or
-    # declared a provider (``tracers._provider``), as at start-up, there is
-    # nothing to look for. (A module whose sites name a provider not declared
-    # yet is named by the fallback's own warning when tracing is on.)
+    # Name each module with probe sites imported before the hook (in ``packages``: their
+    # submodules), in ``_earlier``. Before any module has bound ``probe`` (which imports
+    # ``tracers._fire``) or declared a provider (``tracers._provider``), as at start-up, there
+    # is nothing to look for. (A module whose sites name a provider not declared yet is named by
+    # the fallback's own warning when tracing is on.)
     fire = sys.modules.get("tracers._fire")
     if fire is None and "tracers._provider" not in sys.modules:
         return
-    import tracers
+    from ._earlier import warn_about_earlier_imports
 
-    bound = {id(tracers)} if fire is None else {id(tracers), id(fire.probe)}
-    main = sys.modules.get("__main__")
-    # The main module (and multiprocessing's '__mp_main__' alias of it) is
-    # still running: 'python -m tracers run' is the way to rewrite it.
-    skipped = frozenset(sys.builtin_module_names).union(("__main__", "__mp_main__", "tracers"))
-    in_standard_library = finder.in_standard_library
-    for name, module in list(sys.modules.items()):
-        if name in skipped or module is main or in_standard_library(getattr(module, "__file__", None)):
-            continue
-        if name.startswith("tracers."):
-            continue
-        # A package calling install(packages=[__name__]) is still running its __init__.py.
-        if packages is not None and not any(name.startswith(f"{package}.") for package in packages):
-            continue
-        namespace = getattr(module, "__dict__", None)
-        if not isinstance(namespace, dict) or bound.isdisjoint(map(id, list(namespace.values()))):
-            continue
-        if _ours(getattr(module, "__loader__", None)):  # rewritten already (an earlier install)
-            continue
-        source = _source_of(module)
-        if source is None or might_have_probe_sites(source):
-            from ._earlier import warn_if_it_fires_probes
-
-            warn_if_it_fires_probes(name, source)
-
-
-def _source_of(module: "ModuleType") -> "Optional[bytes]":
-    path = getattr(module, "__file__", None)
-    if not isinstance(path, str) or not path.endswith(".py"):
-        return None
-    try:
-        with open(path, "rb") as file:
-            return file.read()
-    except OSError:
-        return None
+    warn_about_earlier_imports(packages, finder, fire)
 
 
 def might_have_probe_sites(source: bytes) -> bool:
