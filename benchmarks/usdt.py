@@ -147,7 +147,7 @@ def _raw_stub(fire: Any) -> Any:
     """A plain ctypes function pointer at the probe's stub, taking the C values themselves."""
     import ctypes
 
-    stub = fire.__globals__["stub"]  # the generated fire function's own pointer
+    stub = fire.__globals__["fast"]  # the generated fire function's own pointer at the stub
     address = ctypes.cast(stub, ctypes.c_void_p).value
     return ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int64)(address)
 

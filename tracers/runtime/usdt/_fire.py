@@ -136,15 +136,17 @@ def make_fire(probe: "ProbeSpec", address: int, strict: bool,
     cannot.  In strict mode every call takes the slow path, so nothing is
     wrapped silently.
     """
-    stub = stub_prototype(probe)(address)
-    prepared: list[Any] = []  # built on first use: most probes never take the slow path
+    # Built on first use, the stub's C-typed pointer included (its ctypes types are made then):
+    # most probes never take the slow path.
+    prepared: list[Any] = []
 
     def slow(*values: "Any") -> None:
         if not prepared:
             from .._convert import normaliser
 
-            prepared[:] = [normaliser(probe, strict), tuple(_wire(arg.type) for arg in probe.args)]
-        normalise, wires = prepared
+            prepared[:] = [normaliser(probe, strict), tuple(_wire(arg.type) for arg in probe.args),
+                           stub_prototype(probe)(address)]
+        normalise, wires, stub = prepared
         converted = normalise(tuple(v for v in values if v is not _MISSING))
         stub(*(part for wire, value in zip(wires, converted) for part in wire(value)))
 
@@ -157,11 +159,10 @@ def make_fire(probe: "ProbeSpec", address: int, strict: bool,
     if strict:
         return checked
     code = _fire_code([arg.type for arg in probe.args])
-    fast = fast_prototype(probe)
     # Python 3.9 needs the builtins named; the ones fire uses are globals of its own (one dict
     # lookup each, where Python before 3.11 looks a builtin up in two).
-    namespace = {"fast": stub if fast is type(stub) else fast(address), "stub": stub, "checked": checked,
-                 "refuse": _refuse, "encode": str.encode, "int": int, "bool": bool, "bytes": bytes, "len": len,
+    namespace = {"fast": fast_prototype(probe)(address), "checked": checked, "refuse": _refuse,
+                 "encode": str.encode, "int": int, "bool": bool, "bytes": bytes, "len": len,
                  "__builtins__": builtins}
     # A code object of its own: the interpreter's caches of global lookups live in the code, and
     # keyed to one namespace they would miss at every call where probes of one shape take turns.
