@@ -23,13 +23,13 @@ reported against a baseline timed in the same process:
   importing the backend (ctypes included) and opening the runtime directory.
 
 With ``--instructions``, the ``load`` and ``first`` parts also count the
-instructions executed (valgrind's callgrind, median of 3 runs), which the
-machine's load hardly moves: the first provider of a process (one probe,
-object written in a runtime directory of its own), alone and with its first
-probe looked up, and one provider of 1, 100 and 1,000 probes after a first
-one; each count is a child that defines the providers and leaves with
-``os._exit`` minus the same child that only makes the classes (so the
-process's exit is not counted).
+instructions executed (valgrind's callgrind, median of 3 runs, a fixed hash
+seed), which the machine's load hardly moves: the first provider of a
+process (one probe, object written in a runtime directory of its own),
+alone and with its first probe looked up, and one provider of 1, 100 and
+1,000 probes after a first one; each count is a child that defines the
+providers and leaves with ``os._exit`` minus the same child that only makes
+the classes (so the process's exit is not counted).
 
     python benchmarks/usdt.py            # needs root, bpftrace and tracefs for the firing part
     python benchmarks/usdt.py --quick
@@ -311,7 +311,9 @@ def count_instructions(env: dict[str, str], parts: set[str]) -> dict[str, float]
         try:
             args = [sys.executable, __file__, "--child", "count", "--sizes", str(size), "--reps", str(number),
                     "--step", step]
-            return instructions(args, {**env, "TRACERS_RUNTIME_DIR": runtime}, str(REPO), runs=3)
+            # A fixed hash seed: with a random one, the same run's count moves by a few hundred thousand.
+            fixed = {**env, "TRACERS_RUNTIME_DIR": runtime, "PYTHONHASHSEED": "0"}
+            return instructions(args, fixed, str(REPO), runs=3)
         finally:
             shutil.rmtree(runtime, ignore_errors=True)
 

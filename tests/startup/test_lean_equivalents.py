@@ -128,7 +128,8 @@ def test_the_backend_flock_locks_and_fails_as_fcntl_flock_does(tmp_path) -> None
 
     from tracers.runtime.usdt import _store
 
-    assert (_store.LOCK_SH, _store.LOCK_EX, _store.LOCK_NB) == (fcntl.LOCK_SH, fcntl.LOCK_EX, fcntl.LOCK_NB)
+    assert (_store.LOCK_SH, _store.LOCK_EX, _store.LOCK_NB, _store.LOCK_UN) == (
+        fcntl.LOCK_SH, fcntl.LOCK_EX, fcntl.LOCK_NB, fcntl.LOCK_UN)
     path = tmp_path / "object"
     path.write_bytes(b"")
     first, second = os.open(path, os.O_RDONLY), os.open(path, os.O_RDONLY)  # two open files: two lock holders

@@ -289,3 +289,67 @@ def test_a_sweep_between_creating_and_locking_a_new_file_costs_no_probes(traced,
     assert writer.stdout_lines() == ["gate c_ushort"], writer.describe()  # probes loaded all the same
     assert writer.stderr_text() == "", writer.describe()
     assert files(runtime_dir) == []
+
+
+LEAVING = '''\
+import os
+import sys
+import time
+from tracers import tracer
+
+
+@tracer
+class Leaving:
+    def one(x: int): ...
+
+
+leave_at = float(sys.argv[1])
+os.closerange(3, 65536)  # its lock goes with the descriptor; its mapping stays until it exits
+print("ready", flush=True)
+time.sleep(max(0.0, leave_at - time.monotonic()))
+os._exit(0)
+'''
+
+LAST_USER = '''\
+import os
+import sys
+import time
+from tracers import tracer
+from tracers.runtime.usdt import _store
+
+
+@tracer
+class Leaving:
+    def one(x: int): ...
+
+
+patience, first_leaves = float(sys.argv[1]), float(sys.argv[2])
+store = _store.object_store()
+names = list(store.held)
+for item in store.held.values():
+    os.close(item.fd)  # as at exit: this process's own lock goes first
+store.held.clear()
+time.sleep(max(0.0, first_leaves - 0.1 - time.monotonic()))
+_store.sweep_at_exit(store.directory, names, patience=patience)
+print("left", sorted(os.listdir(store.directory.path)), flush=True)
+'''
+
+
+def test_the_last_user_waits_while_the_others_are_leaving(traced, runtime_dir: Path) -> None:
+    """Processes leaving one after another, each sooner than ``patience`` after the one before but
+    all of them later than that: the exiting process that holds the file's lock waits for them all
+    and removes the file, rather than leaving it to the next process's sweep."""
+    import time
+
+    patience, gap, count = 0.6, 0.3, 4
+    leave_from = time.monotonic() + 3.0
+    users = [traced(LEAVING, str(leave_from + gap * index), hook=False) for index in range(count)]
+    for user in users:
+        user.expect(r"^ready$")
+    last = traced(LAST_USER, str(patience), str(leave_from), hook=False)
+    line = last.expect(r"^left (.*)$")
+    assert last.wait() == 0, last.describe()
+    for user in users:
+        assert user.wait() == 0, user.describe()
+    assert line.group(1) == "[]", (line.group(1), [user.describe() for user in users])
+    assert sorted(runtime_dir.iterdir()) == []

@@ -46,7 +46,7 @@ from ._elf import is_object_name
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
-    from typing import Iterable, Optional
+    from typing import Iterable, Iterator, Optional
 
 ENV_DIR = "TRACERS_RUNTIME_DIR"
 _DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -235,7 +235,7 @@ _OLD_PREFIX = "tracers-"  # per-process files of earlier versions: tracers-PID-S
 
 
 # <sys/file.h>: the same values on every Linux architecture.
-LOCK_SH, LOCK_EX, LOCK_NB = 1, 2, 4
+LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN = 1, 2, 4, 8
 
 
 class _LibcFunction(CFuncPtr):  # ctypes.CFUNCTYPE(c_int, use_errno=True), with no argument types:
@@ -442,30 +442,49 @@ def sweep(directory: "RuntimeDir", names: "Iterable[str]") -> int:
     return removed
 
 
-def sweep_at_exit(directory: "RuntimeDir", names: "Iterable[str]", patience: float = 0.1) -> None:
+def sweep_at_exit(directory: "RuntimeDir", names: "Iterable[str]", patience: float = 0.1,
+                  limit: float = 2.0) -> None:
     """Remove this exiting process's objects that no other process uses.
 
     Processes exiting together all see each other's mappings for a moment;
     the one that takes a file's exclusive lock keeps it (others then leave
-    the file to it) and waits briefly for the other mappings to go.  A file
-    still mapped after that belongs to a process that closed our descriptors
-    (a daemon) and stays.
+    the file to it) and waits for the other mappings to go: ``patience``
+    seconds after the last of those processes was seen leaving, ``limit``
+    seconds in all (a burst of processes exiting on a busy machine takes
+    longer than one).  Between two looks it lets go of the lock, so that a
+    process starting meanwhile is not kept waiting: a file one of them takes
+    is in use, and stays.  A file still mapped at the end belongs to a
+    process that closed our descriptors (a daemon) and stays.
     """
     import time
 
     with _exclusive_guard:
         locked = {name: found for name in names if (found := _lock_unused(directory, name)) is not None}
-        deadline = time.monotonic() + patience
+        start = time.monotonic()
+        deadline = start + patience
+        seen: "Optional[set[int]]" = None  # the processes that mapped a locked file at the last look
         try:
             while locked:
-                mapped = mapped_files(directory.path, skip=os.getpid())
+                users = mapping_processes(directory.path, skip=os.getpid())
                 for name, (fd, info) in list(locked.items()):
-                    if (info.st_dev, info.st_ino) not in mapped:
+                    if (info.st_dev, info.st_ino) not in users:
                         _unlink_if_still(directory, name, info)
                         os.close(locked.pop(name)[0])
-                if not locked or time.monotonic() > deadline:
+                now = time.monotonic()
+                still = {pid for _, info in locked.values() for pid in users.get((info.st_dev, info.st_ino), ())}
+                if seen is not None and seen - still:  # some have gone since: the others may be leaving too
+                    deadline = min(start + limit, now + patience)
+                seen = still
+                if not locked or now > deadline:
                     break
+                for fd, _ in locked.values():
+                    flock(fd, LOCK_UN)
                 time.sleep(0.005)
+                for name, (fd, _) in list(locked.items()):
+                    try:
+                        flock(fd, LOCK_EX | LOCK_NB)
+                    except OSError:  # a process starting took it meanwhile: in use
+                        os.close(locked.pop(name)[0])
         finally:
             for fd, _ in locked.values():
                 os.close(fd)
@@ -540,8 +559,20 @@ def process_start_time(pid: int) -> "Optional[int]":
 
 def mapped_files(directory: str, skip: "Optional[int]" = None) -> set[tuple[int, int]]:
     """(device, inode) of every file in ``directory`` mapped by a process whose maps we may read."""
+    return {file for _, file in _mappings(directory, skip)}
+
+
+def mapping_processes(directory: str, skip: "Optional[int]" = None) -> "dict[tuple[int, int], set[int]]":
+    """The processes (whose maps we may read) that map each file of ``directory``, by (device, inode)."""
+    found: "dict[tuple[int, int], set[int]]" = {}
+    for pid, file in _mappings(directory, skip):
+        found.setdefault(file, set()).add(pid)
+    return found
+
+
+def _mappings(directory: str, skip: "Optional[int]") -> "Iterator[tuple[int, tuple[int, int]]]":
+    """(pid, (device, inode)) for each mapping of a file in ``directory``, process by process."""
     needle = os.path.join(directory, "").encode()
-    found: set[tuple[int, int]] = set()
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == skip:
             continue
@@ -552,8 +583,7 @@ def mapped_files(directory: str, skip: "Optional[int]" = None) -> set[tuple[int,
             fields = line.split(None, 5)
             if len(fields) == 6 and fields[5].startswith(needle):
                 major, minor = fields[3].split(b":")
-                found.add((os.makedev(int(major, 16), int(minor, 16)), int(fields[4])))
-    return found
+                yield int(entry), (os.makedev(int(major, 16), int(minor, 16)), int(fields[4]))
 
 
 def _proc_file(path: str) -> "Optional[bytes]":
