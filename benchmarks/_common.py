@@ -81,6 +81,20 @@ def machine() -> str:
             f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs")
 
 
+def filesystem_type(path: Path) -> str:
+    """The type of the file system holding ``path`` (``tmpfs``, ``ext4`` ...), from /proc/self/mounts."""
+    real = os.path.realpath(path)
+    found, longest = "unknown", -1
+    with open("/proc/self/mounts") as mounts:
+        for line in mounts:
+            fields = line.split()
+            point = fields[1].encode().decode("unicode_escape")  # spaces are written \040
+            inside = real == point or real.startswith(point.rstrip("/") + "/")
+            if inside and len(point) > longest:
+                found, longest = fields[2], len(point)
+    return found
+
+
 def load() -> str:
     """The 1-minute load average: above the CPU count, other work competes for the CPUs."""
     try:

@@ -22,6 +22,14 @@ reported against a baseline timed in the same process:
 * the first provider of a process, written and existing, which also pays for
   importing the backend (ctypes included) and opening the runtime directory.
 
+The loading and first-provider parts run once per runtime directory place
+(``--places``): by default one in ``/dev/shm``, a tmpfs like the
+``/run/user/UID`` that systemd gives ``$XDG_RUNTIME_DIR``, and one in the
+temporary directory, a disk file system on many machines (and where
+``~/.cache/tracers`` lives when ``$XDG_RUNTIME_DIR`` is unset).  Writing a
+file costs several times more on a journaled disk file system; libstapsdt
+writes its objects to memory (``memfd_create``).
+
 With ``--instructions``, the ``load`` and ``first`` parts also count the
 instructions executed (valgrind's callgrind, median of 3 runs, a fixed hash
 seed), which the machine's load hardly moves: the first provider of a
@@ -56,7 +64,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, child_env, instructions, load, machine, median, run_json, table, verdict  # noqa: E402
+from _common import (REPO, child_env, filesystem_type, instructions, load, machine, median,  # noqa: E402
+                     run_json, table, verdict)
 
 MODULE = "tracers_bench_usdt"
 SOURCE = textwrap.dedent('''\
@@ -304,10 +313,10 @@ def child_count(size: int, count: int, step: str) -> None:
 COUNTED_LOADS = ((1, 20), (100, 5), (1_000, 2))  # (probes, providers per child)
 
 
-def count_instructions(env: dict[str, str], parts: set[str]) -> dict[str, float]:
+def count_instructions(env: dict[str, str], parts: set[str], place: Path) -> dict[str, float]:
     """Millions of instructions of the first provider, with its first lookup, and of one provider of each size."""
     def count(size: int, number: int, step: str) -> int:
-        runtime = tempfile.mkdtemp(prefix="tracers-bench-count-")  # its own: every first provider writes
+        runtime = tempfile.mkdtemp(prefix="tracers-bench-count-", dir=place)  # its own: every first provider writes
         try:
             args = [sys.executable, __file__, "--child", "count", "--sizes", str(size), "--reps", str(number),
                     "--step", step]
@@ -423,6 +432,9 @@ def main() -> None:
     parser.add_argument("--tag", default="", help=argparse.SUPPRESS)
     parser.add_argument("--first", default="", help=argparse.SUPPRESS)
     parser.add_argument("--step", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--places", default=f"/dev/shm,{tempfile.gettempdir()}",
+                        help="comma-separated directories to make the runtime directory in, in turn, for the "
+                             "load and first parts (default: %(default)s)")
     parser.add_argument("--instructions", action="store_true",
                         help="also count instructions of the load and first parts (valgrind)")
     options = parser.parse_args()
@@ -453,10 +465,12 @@ def main() -> None:
 
     parts = set(options.only.split(","))
     print(f"USDT probe costs; {machine()}; {load()} at the start")
-    runtime = Path(tempfile.mkdtemp(prefix="tracers-bench-runtime-"))
-    runtime.chmod(0o700)
-    env = child_env("usdt", {"TRACERS_RUNTIME_DIR": str(runtime)})
+    places = [Path(tempfile.mkdtemp(prefix="tracers-bench-runtime-", dir=base or None))
+              for base in options.places.split(",")]
     try:
+        for place in places:
+            place.chmod(0o700)
+        env = child_env("usdt", {"TRACERS_RUNTIME_DIR": str(places[0])})
         with tempfile.TemporaryDirectory(prefix="tracers-bench-usdt-") as directory:
             Path(directory, f"{MODULE}.py").write_text(SOURCE)
             base = [__file__, "--dir", directory, "--count", str(options.count), "--repeats", str(repeats)]
@@ -464,14 +478,19 @@ def main() -> None:
                 report_idle(run_json(base + ["--child", "idle"], env))
             if "fire" in parts:
                 report_fire(_fire_under_bpftrace(directory, options.count, repeats, env))
-        if "load" in parts:
-            report_loads(measure_loads(env, reps=2 if options.quick else 3, runs=1 if options.quick else 3))
-        if "first" in parts:
-            report_first(measure_first(env, runs=5 if options.quick else 15))
-        if options.instructions and parts & {"load", "first"}:
-            report_instructions(count_instructions(env, parts))
+        for place in places:
+            where = f"runtime directory in {place.parent} ({filesystem_type(place)})"
+            env = child_env("usdt", {"TRACERS_RUNTIME_DIR": str(place)})
+            if "load" in parts:
+                report_loads(measure_loads(env, reps=2 if options.quick else 3, runs=1 if options.quick else 3),
+                             where)
+            if "first" in parts:
+                report_first(measure_first(env, runs=5 if options.quick else 15), where)
+            if options.instructions and parts & {"load", "first"}:
+                report_instructions(count_instructions(env, parts, place.parent))
     finally:
-        shutil.rmtree(runtime, ignore_errors=True)
+        for place in places:
+            shutil.rmtree(place, ignore_errors=True)
     print(f"\n{load()} at the end")
 
 
@@ -505,9 +524,9 @@ def report_fire(fire: dict[str, Any]) -> None:
     print(f"firing / raw stub given bytes encoded before the loop: {fire['probe'] / fire['direct encoded']:.3f}")
 
 
-def report_loads(loads: dict[str, dict[str, float]]) -> None:
+def report_loads(loads: dict[str, dict[str, float]], where: str) -> None:
     stapsdt = loads["stapsdt"]
-    print("\nprovider load, second provider of a process, ms (medians):")
+    print(f"\nprovider load, second provider of a process, {where}, ms (medians):")
     rows = []
     for size in map(str, SIZES):
         written, exists = loads["written"][size], loads["exists"][size]
@@ -520,9 +539,9 @@ def report_loads(loads: dict[str, dict[str, float]]) -> None:
         print("python-stapsdt: not importable here (see the module docstring); not measured")
 
 
-def report_first(first: dict[str, float]) -> None:
+def report_first(first: dict[str, float], where: str) -> None:
     print("\nfirst provider of a process (one probe; imports the backend and ctypes, opens the runtime "
-          "directory), ms (medians):")
+          f"directory), {where}, ms (medians):")
     print(table(["object", "ms", "target"], [
         ["written", f"{first['written']:.2f}", f"<= 2 {verdict(first['written'] <= 2)}"],
         ["exists", f"{first['exists']:.2f}", f"<= 2 {verdict(first['exists'] <= 2)}"]]))
