@@ -247,6 +247,10 @@ _NOTE_DESCSZ_SHIFT = 32  # descsz, the only field that does not grow by a consta
 _BUILD_ID_HEADER = _Fields(4, 4, 4, 4)
 
 _SEMAPHORE_SIZE = 2
+_STAPSDT = _text(b"stapsdt\0")  # the notes' owner
+# From one note to the next, by stub size: pc grows by a stub, the semaphore's address by a semaphore.
+_NOTE_STEPS = {len(arch.stub): _NOTE_HEADER.value(0, 0, 0, 0, len(arch.stub), 0, _SEMAPHORE_SIZE)
+               for arch in _ARCHES.values()}
 _PHNUM = 5
 _DYNAMIC_TAGS = (_DT_HASH, _DT_STRTAB, _DT_SYMTAB, _DT_STRSZ, _DT_SYMENT, _DT_NULL)
 
@@ -290,6 +294,7 @@ _SHSTRTAB, _SECTION_NAME_OFFSETS = _string_table(_SECTIONS[1:])
 _DYNSTR, (_BASE_NAME_OFFSET,) = _string_table([BASE_SYMBOL])
 # SysV hash of the one symbol: one bucket, chain of [null, symbol 1].
 _HASH = _Fields(4, 4, 4, 4, 4).pack(1, 2, 1, 0, 0)
+_BUILD_ID_NOTE_HEADER = _BUILD_ID_HEADER.pack(4, BUILD_ID_SIZE, _NT_GNU_BUILD_ID, _text(b"GNU\0"))
 
 
 def _place(sizes: dict[str, int], page_size: int) -> dict[str, int]:
@@ -306,18 +311,53 @@ def _place(sizes: dict[str, int], page_size: int) -> dict[str, int]:
     return offsets
 
 
-def _section_headers(offsets: dict[str, int], sizes: dict[str, int]) -> bytes:
-    headers = [_SHDR.pack(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)]
+def _section_header_parts() -> "list[tuple[str, bool, bytes, bytes]]":
+    """Each section's name, whether it is loaded, and the fixed fields of its header before and after
+    its address, offset and size (the fields that vary from one object to another)."""
+    head, tail = _Fields(4, 4, 8), _Fields(4, 4, 8, 8)
+    parts = []
     for name_offset, (name, (kind, flags, alignment, entry_size)) in zip(
         _SECTION_NAME_OFFSETS, _SECTION_FORMATS.items()
     ):
-        address = offsets[name] if flags & _SHF_ALLOC else 0
         link = _INDEX[_LINKS.get(name, "")]
         info = 1 if name == ".dynsym" else 0  # index of the first global symbol
-        headers.append(
-            _SHDR.pack(name_offset, kind, flags, address, offsets[name], sizes[name], link, info,
-                       alignment, entry_size)
-        )
+        parts.append((name, bool(flags & _SHF_ALLOC), head.pack(name_offset, kind, flags),
+                      tail.pack(link, info, alignment, entry_size)))
+    return parts
+
+
+_SECTION_HEADER_PARTS = _section_header_parts()
+_PLACEMENT = _Fields(8, 8, 8)  # a section's address, offset and size
+
+
+def _fixed_parts() -> tuple[bytes, bytes]:
+    """``.dynamic`` and the build-id note's segment, the same in every object.
+
+    The sections they point at come first and have the same size in every
+    object, so they have the same offsets too.
+    """
+    build_id_size = len(_BUILD_ID_NOTE_HEADER) + BUILD_ID_SIZE
+    fixed = {".note.gnu.build-id": build_id_size, ".hash": len(_HASH), ".dynsym": 2 * _SYM.size,
+             ".dynstr": len(_DYNSTR)}
+    offsets = _place({name: fixed.get(name, 0) for name in _SECTION_FORMATS}, 1)
+    values = {_DT_HASH: offsets[".hash"], _DT_STRTAB: offsets[".dynstr"], _DT_SYMTAB: offsets[".dynsym"],
+              _DT_STRSZ: len(_DYNSTR), _DT_SYMENT: _SYM.size, _DT_NULL: 0}
+    note = offsets[".note.gnu.build-id"]
+    return (b"".join(_DYN.pack(tag, values[tag]) for tag in _DYNAMIC_TAGS),
+            _PHDR.pack(_PT_NOTE, _PF_R, note, note, note, build_id_size, build_id_size, 4))
+
+
+_DYNAMIC, _BUILD_ID_SEGMENT = _fixed_parts()
+_NULL_SYMBOL = bytes(_SYM.size)
+# Without PT_GNU_STACK, glibc assumes the object needs an executable stack.
+_STACK_SEGMENT = _PHDR.pack(_PT_GNU_STACK, _PF_R | _PF_W, 0, 0, 0, 0, 0, 16)
+
+
+def _section_headers(offsets: dict[str, int], sizes: dict[str, int]) -> bytes:
+    headers = [bytes(_SHDR.size)]  # the null section
+    for name, loaded, head, tail in _SECTION_HEADER_PARTS:
+        offset = offsets[name]
+        headers += head, _PLACEMENT.pack(offset if loaded else 0, offset, sizes[name]), tail
     return b"".join(headers)
 
 
@@ -333,9 +373,8 @@ def _program_headers(offsets: dict[str, int], sizes: dict[str, int], page_size: 
         code,
         segment(_PT_LOAD, _PF_R | _PF_W, ".dynamic", ".probes", page_size),
         segment(_PT_DYNAMIC, _PF_R | _PF_W, ".dynamic", ".dynamic", 8),
-        segment(_PT_NOTE, _PF_R, ".note.gnu.build-id", ".note.gnu.build-id", 4),
-        # Without PT_GNU_STACK, glibc assumes the object needs an executable stack.
-        _PHDR.pack(_PT_GNU_STACK, _PF_R | _PF_W, 0, 0, 0, 0, 0, 16),
+        _BUILD_ID_SEGMENT,
+        _STACK_SEGMENT,
     ))
 
 
@@ -415,41 +454,32 @@ def build_shared_object(provider: str, probes: "Sequence[ProbeDef]", machine: st
     stub_size = len(arch.stub)
 
     contents = {
-        ".note.gnu.build-id": _BUILD_ID_HEADER.pack(4, BUILD_ID_SIZE, _NT_GNU_BUILD_ID, _text(b"GNU\0")) + build_id,
+        ".note.gnu.build-id": _BUILD_ID_NOTE_HEADER + build_id,
         ".hash": _HASH,
         ".dynstr": _DYNSTR,
         ".text": arch.stub * count,
         ".stapsdt.base": b"\0",
+        ".dynamic": _DYNAMIC,
         ".probes": bytes(_SEMAPHORE_SIZE * count),
         ".tracers.provider": description,
         ".shstrtab": _SHSTRTAB,
     }
     sizes = {name: len(data) for name, data in contents.items()}
     sizes[".dynsym"] = 2 * _SYM.size
-    sizes[".dynamic"] = _DYN.size * len(_DYNAMIC_TAGS)
     sizes[".note.stapsdt"] = 0
     # The notes point into the loaded sections, placed before them whatever the notes' size.
     offsets = _place(sizes, arch.page_size)
     text, base, probes_at = offsets[".text"], offsets[".stapsdt.base"], offsets[".probes"]
     # Each note's header and descriptor as one integer: from one probe to the next, pc and
     # semaphore grow by a constant step and descsz is set apart.
-    header = _NOTE_HEADER.value(8, 0, _NT_STAPSDT, _text(b"stapsdt\0"), text, base, probes_at)
-    step = _NOTE_HEADER.value(0, 0, 0, 0, stub_size, 0, _SEMAPHORE_SIZE)
+    header = _NOTE_HEADER.value(8, 0, _NT_STAPSDT, _STAPSDT, text, base, probes_at)
+    step = _NOTE_STEPS[stub_size]
     contents[".note.stapsdt"] = _notes(prefix, names, endings, header, step)
     sizes[".note.stapsdt"] = len(contents[".note.stapsdt"])
     offsets = _place(sizes, arch.page_size)
 
-    contents[".dynsym"] = _SYM.pack(0, 0, 0, 0, 0, 0) + _SYM.pack(
+    contents[".dynsym"] = _NULL_SYMBOL + _SYM.pack(
         _BASE_NAME_OFFSET, (_STB_GLOBAL << 4) | _STT_OBJECT, 0, _INDEX[".stapsdt.base"], base, 1)
-    dynamic_values = {
-        _DT_HASH: offsets[".hash"],
-        _DT_STRTAB: offsets[".dynstr"],
-        _DT_SYMTAB: offsets[".dynsym"],
-        _DT_STRSZ: sizes[".dynstr"],
-        _DT_SYMENT: _SYM.size,
-        _DT_NULL: 0,
-    }
-    contents[".dynamic"] = b"".join(_DYN.pack(tag, dynamic_values[tag]) for tag in _DYNAMIC_TAGS)
 
     contents["section headers"] = _section_headers(offsets, sizes)
     contents["program headers"] = _program_headers(offsets, sizes, arch.page_size)
