@@ -59,6 +59,8 @@ if TYPE_CHECKING:
     _T = TypeVar("_T")
     _Args = TypeVar("_Args", "tuple[ArgSlot, ...]", "tuple[ArgSpec, ...]")
     _Ending = tuple["tuple[ArgSlot, ...]", int, list[bytes]]
+    # build-id note header, .dynamic, build-id segment, stack segment, notes' step, section header parts
+    _Fixed = tuple[bytes, bytes, bytes, bytes, int, list[tuple[str, bool, bytes, bytes]]]
 
 __all__ = [
     "MAX_ARGS",
@@ -248,9 +250,7 @@ _BUILD_ID_HEADER = _Fields(4, 4, 4, 4)
 
 _SEMAPHORE_SIZE = 2
 _STAPSDT = _text(b"stapsdt\0")  # the notes' owner
-# From one note to the next, by stub size: pc grows by a stub, the semaphore's address by a semaphore.
-_NOTE_STEPS = {len(arch.stub): _NOTE_HEADER.value(0, 0, 0, 0, len(arch.stub), 0, _SEMAPHORE_SIZE)
-               for arch in _ARCHES.values()}
+_BUILD_ID_NOTE_SIZE = _BUILD_ID_HEADER.size + BUILD_ID_SIZE
 _PHNUM = 5
 _DYNAMIC_TAGS = (_DT_HASH, _DT_STRTAB, _DT_SYMTAB, _DT_STRSZ, _DT_SYMENT, _DT_NULL)
 
@@ -294,7 +294,6 @@ _SHSTRTAB, _SECTION_NAME_OFFSETS = _string_table(_SECTIONS[1:])
 _DYNSTR, (_BASE_NAME_OFFSET,) = _string_table([BASE_SYMBOL])
 # SysV hash of the one symbol: one bucket, chain of [null, symbol 1].
 _HASH = _Fields(4, 4, 4, 4, 4).pack(1, 2, 1, 0, 0)
-_BUILD_ID_NOTE_HEADER = _BUILD_ID_HEADER.pack(4, BUILD_ID_SIZE, _NT_GNU_BUILD_ID, _text(b"GNU\0"))
 
 
 def _place(sizes: dict[str, int], page_size: int) -> dict[str, int]:
@@ -311,57 +310,56 @@ def _place(sizes: dict[str, int], page_size: int) -> dict[str, int]:
     return offsets
 
 
-def _section_header_parts() -> "list[tuple[str, bool, bytes, bytes]]":
-    """Each section's name, whether it is loaded, and the fixed fields of its header before and after
-    its address, offset and size (the fields that vary from one object to another)."""
-    head, tail = _Fields(4, 4, 8), _Fields(4, 4, 8, 8)
-    parts = []
+# What is the same in every object of a machine, made with its first object and kept (made
+# at import, it would cost a process that defines one provider more than it saves it).
+_FIXED: "dict[str, _Fixed]" = {}
+_PLACEMENT = _Fields(8, 8, 8)  # a section's address, offset and size
+_PLACEMENT_AT = 16  # where they start in its header, after its name, type and flags
+
+
+def _fixed_parts(arch: "_Arch", offsets: dict[str, int]) -> "_Fixed":
+    """The build-id note's header, ``.dynamic``, the build-id and stack segments, the notes'
+    step, and each section header's fields but its address, offset and size.
+
+    ``.dynamic`` and the build-id segment point at the sections that come
+    first, which have the same size, hence the same offsets, in every object.
+    """
+    sections = []
     for name_offset, (name, (kind, flags, alignment, entry_size)) in zip(
         _SECTION_NAME_OFFSETS, _SECTION_FORMATS.items()
     ):
         link = _INDEX[_LINKS.get(name, "")]
         info = 1 if name == ".dynsym" else 0  # index of the first global symbol
-        parts.append((name, bool(flags & _SHF_ALLOC), head.pack(name_offset, kind, flags),
-                      tail.pack(link, info, alignment, entry_size)))
-    return parts
-
-
-_SECTION_HEADER_PARTS = _section_header_parts()
-_PLACEMENT = _Fields(8, 8, 8)  # a section's address, offset and size
-
-
-def _fixed_parts() -> tuple[bytes, bytes]:
-    """``.dynamic`` and the build-id note's segment, the same in every object.
-
-    The sections they point at come first and have the same size in every
-    object, so they have the same offsets too.
-    """
-    build_id_size = len(_BUILD_ID_NOTE_HEADER) + BUILD_ID_SIZE
-    fixed = {".note.gnu.build-id": build_id_size, ".hash": len(_HASH), ".dynsym": 2 * _SYM.size,
-             ".dynstr": len(_DYNSTR)}
-    offsets = _place({name: fixed.get(name, 0) for name in _SECTION_FORMATS}, 1)
+        # One record, cut around its placement: cheaper than two records of a few fields each.
+        header = _SHDR.pack(name_offset, kind, flags, 0, 0, 0, link, info, alignment, entry_size)
+        sections.append((name, bool(flags & _SHF_ALLOC), header[:_PLACEMENT_AT],
+                         header[_PLACEMENT_AT + _PLACEMENT.size:]))
     values = {_DT_HASH: offsets[".hash"], _DT_STRTAB: offsets[".dynstr"], _DT_SYMTAB: offsets[".dynsym"],
               _DT_STRSZ: len(_DYNSTR), _DT_SYMENT: _SYM.size, _DT_NULL: 0}
     note = offsets[".note.gnu.build-id"]
-    return (b"".join(_DYN.pack(tag, values[tag]) for tag in _DYNAMIC_TAGS),
-            _PHDR.pack(_PT_NOTE, _PF_R, note, note, note, build_id_size, build_id_size, 4))
+    return (
+        _BUILD_ID_HEADER.pack(4, BUILD_ID_SIZE, _NT_GNU_BUILD_ID, _text(b"GNU\0")),
+        b"".join(_DYN.pack(tag, values[tag]) for tag in _DYNAMIC_TAGS),
+        _PHDR.pack(_PT_NOTE, _PF_R, note, note, note, _BUILD_ID_NOTE_SIZE, _BUILD_ID_NOTE_SIZE, 4),
+        # Without PT_GNU_STACK, glibc assumes the object needs an executable stack.
+        _PHDR.pack(_PT_GNU_STACK, _PF_R | _PF_W, 0, 0, 0, 0, 0, 16),
+        # From one note to the next, pc grows by a stub and the semaphore's address by a semaphore.
+        _NOTE_HEADER.value(0, 0, 0, 0, len(arch.stub), 0, _SEMAPHORE_SIZE),
+        sections,
+    )
 
 
-_DYNAMIC, _BUILD_ID_SEGMENT = _fixed_parts()
-_NULL_SYMBOL = bytes(_SYM.size)
-# Without PT_GNU_STACK, glibc assumes the object needs an executable stack.
-_STACK_SEGMENT = _PHDR.pack(_PT_GNU_STACK, _PF_R | _PF_W, 0, 0, 0, 0, 0, 16)
-
-
-def _section_headers(offsets: dict[str, int], sizes: dict[str, int]) -> bytes:
+def _section_headers(offsets: dict[str, int], sizes: dict[str, int],
+                     sections: "list[tuple[str, bool, bytes, bytes]]") -> bytes:
     headers = [bytes(_SHDR.size)]  # the null section
-    for name, loaded, head, tail in _SECTION_HEADER_PARTS:
+    for name, loaded, head, tail in sections:
         offset = offsets[name]
         headers += head, _PLACEMENT.pack(offset if loaded else 0, offset, sizes[name]), tail
     return b"".join(headers)
 
 
-def _program_headers(offsets: dict[str, int], sizes: dict[str, int], page_size: int) -> bytes:
+def _program_headers(offsets: dict[str, int], sizes: dict[str, int], page_size: int,
+                     build_id_segment: bytes, stack_segment: bytes) -> bytes:
     def segment(kind: int, flags: int, first: str, last: str, alignment: int) -> bytes:
         start = offsets[first]
         size = offsets[last] + sizes[last] - start
@@ -373,8 +371,8 @@ def _program_headers(offsets: dict[str, int], sizes: dict[str, int], page_size: 
         code,
         segment(_PT_LOAD, _PF_R | _PF_W, ".dynamic", ".probes", page_size),
         segment(_PT_DYNAMIC, _PF_R | _PF_W, ".dynamic", ".dynamic", 8),
-        _BUILD_ID_SEGMENT,
-        _STACK_SEGMENT,
+        build_id_segment,
+        stack_segment,
     ))
 
 
@@ -454,35 +452,37 @@ def build_shared_object(provider: str, probes: "Sequence[ProbeDef]", machine: st
     stub_size = len(arch.stub)
 
     contents = {
-        ".note.gnu.build-id": _BUILD_ID_NOTE_HEADER + build_id,
         ".hash": _HASH,
         ".dynstr": _DYNSTR,
         ".text": arch.stub * count,
         ".stapsdt.base": b"\0",
-        ".dynamic": _DYNAMIC,
         ".probes": bytes(_SEMAPHORE_SIZE * count),
         ".tracers.provider": description,
         ".shstrtab": _SHSTRTAB,
     }
     sizes = {name: len(data) for name, data in contents.items()}
-    sizes[".dynsym"] = 2 * _SYM.size
-    sizes[".note.stapsdt"] = 0
+    sizes.update({".note.gnu.build-id": _BUILD_ID_NOTE_SIZE, ".dynsym": 2 * _SYM.size,
+                  ".dynamic": _DYN.size * len(_DYNAMIC_TAGS), ".note.stapsdt": 0})
     # The notes point into the loaded sections, placed before them whatever the notes' size.
     offsets = _place(sizes, arch.page_size)
+    fixed = _FIXED.get(machine)
+    if fixed is None:
+        fixed = _FIXED[machine] = _fixed_parts(arch, offsets)
+    build_id_header, contents[".dynamic"], build_id_segment, stack_segment, step, sections = fixed
+    contents[".note.gnu.build-id"] = build_id_header + build_id
     text, base, probes_at = offsets[".text"], offsets[".stapsdt.base"], offsets[".probes"]
     # Each note's header and descriptor as one integer: from one probe to the next, pc and
     # semaphore grow by a constant step and descsz is set apart.
     header = _NOTE_HEADER.value(8, 0, _NT_STAPSDT, _STAPSDT, text, base, probes_at)
-    step = _NOTE_STEPS[stub_size]
     contents[".note.stapsdt"] = _notes(prefix, names, endings, header, step)
     sizes[".note.stapsdt"] = len(contents[".note.stapsdt"])
     offsets = _place(sizes, arch.page_size)
 
-    contents[".dynsym"] = _NULL_SYMBOL + _SYM.pack(
+    contents[".dynsym"] = bytes(_SYM.size) + _SYM.pack(  # the null symbol, then the base
         _BASE_NAME_OFFSET, (_STB_GLOBAL << 4) | _STT_OBJECT, 0, _INDEX[".stapsdt.base"], base, 1)
 
-    contents["section headers"] = _section_headers(offsets, sizes)
-    contents["program headers"] = _program_headers(offsets, sizes, arch.page_size)
+    contents["section headers"] = _section_headers(offsets, sizes, sections)
+    contents["program headers"] = _program_headers(offsets, sizes, arch.page_size, build_id_segment, stack_segment)
     ident = b"\x7fELF" + bytes([2, 1, 1, 0, 0]) + bytes(7)  # 64-bit, little-endian, SysV
     contents["ELF header"] = _EHDR.pack(
         _text(ident), _ET_DYN, arch.e_machine, 1,  # e_version
