@@ -317,6 +317,24 @@ def test_ten_thousand_probes() -> None:
         (p.name, pc, semaphore) for p, pc, semaphore in zip(probes, built.stubs, built.semaphores)]
 
 
+@pytest.mark.parametrize("machine", MACHINES)
+def test_the_parts_kept_from_a_first_object_fit_every_later_one(
+        monkeypatch: pytest.MonkeyPatch, machine: str) -> None:
+    """The writer keeps what is the same in every object of a machine, made with its first one:
+    objects of every size built with the parts of another must equal those built with their own."""
+    from tracers.runtime.usdt import _elf
+
+    shapes = [(count, len(description)) for count in (0, 1, 3, 2_500) for description in (b"", b"d" * 70_000)]
+    objects = [(f"p{count}_{size}", [ProbeDef(f"probe_{i}", WIDE[: i % (MAX_ARGS + 1)]) for i in range(count)],
+                bytes(size)) for count, size in shapes]
+    monkeypatch.setattr(_elf, "_FIXED", {})
+    kept = [build_shared_object(name, probes, machine, BUILD_ID, description)
+            for name, probes, description in reversed(objects)]  # all with the parts of the largest
+    for (name, probes, description), built in zip(reversed(objects), kept):
+        monkeypatch.setattr(_elf, "_FIXED", {})
+        assert build_shared_object(name, probes, machine, BUILD_ID, description) == built
+
+
 def one(probe: ProbeDef) -> SharedObject:
     return build_shared_object(PROVIDER, [probe])
 
