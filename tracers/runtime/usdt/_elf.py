@@ -310,8 +310,8 @@ def _place(sizes: dict[str, int], page_size: int) -> dict[str, int]:
     return offsets
 
 
-# What is the same in every object of a machine, made with its first object and kept (made
-# at import, it would cost a process that defines one provider more than it saves it).
+# What is the same in every object of a machine, made with its first object and kept (not at
+# import: what imports this module without building an object, list, trace, help(), skips it).
 _FIXED: "dict[str, _Fixed]" = {}
 _PLACEMENT = _Fields(8, 8, 8)  # a section's address, offset and size
 _PLACEMENT_AT = 16  # where they start in its header, after its name, type and flags
