@@ -101,7 +101,8 @@ SIGNAL_DURING_RECORD = """
 
 # A program that hangs prints where its threads are, then leaves (faulthandler's watchdog is a C
 # thread: it runs no Python code until it fires).
-WATCHDOG = "import faulthandler; faulthandler.dump_traceback_later(45, exit=True)\n"
+HANG_SECONDS = 45
+WATCHDOG = f"import faulthandler; faulthandler.dump_traceback_later({HANG_SECONDS}, exit=True)\n"
 
 
 @pytest.mark.parametrize("program", [SIGNAL_DURING_REPORT, SIGNAL_AT_THE_RECURSION_LIMIT, SIGNAL_DURING_RECORD],
@@ -113,7 +114,7 @@ def test_a_probe_fired_from_a_signal_handler_neither_blocks_nor_raises(python, t
         done = python(["-m", "tracers", "run", "--backend", "record", str(script)], timeout=60)
     except subprocess.TimeoutExpired:
         pytest.fail("the program deadlocked")
-    if "Timeout (0:00:45)!" in done.stderr:
+    if f"Timeout (0:00:{HANG_SECONDS})!" in done.stderr:  # faulthandler's first line when it fires
         pytest.fail(f"the program hung; where its threads were:\n{done.stderr[-3000:]}")
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout == "done True\n"
