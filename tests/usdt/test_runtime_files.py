@@ -291,11 +291,13 @@ def test_a_sweep_between_creating_and_locking_a_new_file_costs_no_probes(traced,
     assert files(runtime_dir) == []
 
 
-LEAVING = '''\
-import os
+LEAVING_SLOWLY = '''\
+import atexit
 import sys
 import time
 from tracers import tracer
+
+atexit.register(time.sleep, float(sys.argv[2]))  # runs after the store's own exit handler, registered later
 
 
 @tracer
@@ -303,53 +305,68 @@ class Leaving:
     def one(x: int): ...
 
 
-leave_at = float(sys.argv[1])
-os.closerange(3, 65536)  # its lock goes with the descriptor; its mapping stays until it exits
 print("ready", flush=True)
-time.sleep(max(0.0, leave_at - time.monotonic()))
-os._exit(0)
-'''
-
-LAST_USER = '''\
-import os
-import sys
-import time
-from tracers import tracer
-from tracers.runtime.usdt import _store
-
-
-@tracer
-class Leaving:
-    def one(x: int): ...
-
-
-patience, first_leaves = float(sys.argv[1]), float(sys.argv[2])
-store = _store.object_store()
-names = list(store.held)
-for item in store.held.values():
-    os.close(item.fd)  # as at exit: this process's own lock goes first
-store.held.clear()
-time.sleep(max(0.0, first_leaves - 0.1 - time.monotonic()))
-_store.sweep_at_exit(store.directory, names, patience=patience)
-print("left", sorted(os.listdir(store.directory.path)), flush=True)
+time.sleep(max(0.0, float(sys.argv[1]) - time.monotonic()))
+sys.exit(0)
 '''
 
 
-def test_the_last_user_waits_while_the_others_are_leaving(traced, runtime_dir: Path) -> None:
-    """Processes leaving one after another, each sooner than ``patience`` after the one before but
-    all of them later than that: the exiting process that holds the file's lock waits for them all
-    and removes the file, rather than leaving it to the next process's sweep."""
+def test_processes_leaving_together_remove_their_file_however_long_each_takes_to_go(traced,
+                                                                                   runtime_dir: Path) -> None:
+    """Four processes exit at once, then take 0.25 to 1 s more each to go (exit handlers of
+    their own): the one holding the file's lock waits until the others are gone, and the
+    file goes with the last of them rather than staying for the next process's sweep."""
     import time
 
-    patience, gap, count = 0.6, 0.3, 4
-    leave_from = time.monotonic() + 3.0
-    users = [traced(LEAVING, str(leave_from + gap * index), hook=False) for index in range(count)]
+    leave_at = time.monotonic() + 3.0
+    users = [traced(LEAVING_SLOWLY, str(leave_at), str(0.25 * turn), hook=False) for turn in range(1, 5)]
     for user in users:
         user.expect(r"^ready$")
-    last = traced(LAST_USER, str(patience), str(leave_from), hook=False)
-    line = last.expect(r"^left (.*)$")
-    assert last.wait() == 0, last.describe()
+    assert len(files(runtime_dir)) == 1
     for user in users:
         assert user.wait() == 0, user.describe()
-    assert line.group(1) == "[]", (line.group(1), [user.describe() for user in users])
-    assert sorted(runtime_dir.iterdir()) == []
+        assert user.stderr_text() == "", user.describe()
+    assert files(runtime_dir) == []
+
+
+def test_a_leaving_mark_is_seen_by_every_other_open_file_and_never_blocks_flock(tmp_path: Path) -> None:
+    """The marks processes leave on their files while they exit: seen from any other open file of
+    the same file (not from the marked one), as the read lock ``fcntl``'s F_OFD_GETLK reports, gone
+    when the marked open file closes, and independent of the flock locks that record use."""
+    import fcntl
+    import struct
+
+    from tracers.runtime.usdt import _store
+
+    def reported(fd: int) -> int:  # the type of the lock that a write lock through ``fd`` would meet
+        request = struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0, 0, 0)
+        return struct.unpack("hhqqi4x", fcntl.fcntl(fd, fcntl.F_OFD_GETLK, request))[0]
+
+    path = tmp_path / "object"
+    path.write_bytes(b"\0" * 64)
+    first, second, third = (os.open(path, os.O_RDWR) for _ in range(3))
+    try:
+        assert reported(first) == reported(second) == fcntl.F_UNLCK
+        assert _store.mark_leaving(first)
+        assert reported(second) == fcntl.F_RDLCK and reported(first) == fcntl.F_UNLCK
+        assert _store.alone(first)  # its own mark does not count
+        assert reported(second) == fcntl.F_RDLCK  # still a read lock after alone(): others may mark too
+        assert not _store.alone(second) and not _store.alone(third)
+        assert _store.mark_leaving(second)
+        assert not _store.alone(first) and not _store.alone(second)
+        fcntl.flock(third, fcntl.LOCK_EX | fcntl.LOCK_NB)  # marks never refuse a flock lock
+        assert not _store.alone(third)
+        os.close(second)
+        second = -1
+        assert _store.alone(first) and not _store.alone(third)
+        duplicate = os.dup(first)
+        os.close(first)  # the open file lives on through its other descriptor, and so does the mark
+        first = duplicate
+        assert not _store.alone(third)
+        os.close(first)
+        first = -1
+        assert _store.alone(third)
+    finally:
+        for fd in (first, second, third):
+            if fd >= 0:
+                os.close(fd)

@@ -24,18 +24,28 @@ daemon may have closed every descriptor).  A process exiting removes the
 files that it alone used; the first provider of a process removes what
 processes killed earlier left behind.
 
+Processes exiting together cannot tell from mappings alone whether another
+one is still leaving: a process tearing down on a busy machine and a daemon
+that closed its descriptors both map the file and hold no lock.  So an
+exiting process first marks each of its files with an open-file-description
+read lock (``fcntl`` byte-range locks are independent of ``flock``), which it
+keeps until the kernel closes its descriptors, after its mappings are gone.
+The one that takes the exclusive lock waits until no other mark is left,
+and keeps the file only if a process with no mark still maps it.
+
 Every operation goes through the checked directory's descriptor; nothing
 found in the directory is used unless it is a regular file of this user
 with exactly the expected bytes.  Anything else is replaced atomically.
-(The directory, its files and their locks, taken with libc's ``flock`` rather
-than through the ``fcntl`` extension, share one module: each module that a
-traced process imports costs it about 0.1 ms.)
+(The directory, its files and their locks, taken with libc's ``flock`` and
+``fcntl`` rather than through the ``fcntl`` extension, share one module: each
+module that a traced process imports costs it about 0.1 ms.)
 """
 
 import atexit
 import errno
 import os
 import stat
+import sys
 from _ctypes import FUNCFLAG_CDECL, FUNCFLAG_USE_ERRNO, RTLD_LOCAL, CFuncPtr, dlopen, dlsym, get_errno
 from _thread import allocate_lock
 
@@ -46,7 +56,7 @@ from ._elf import is_object_name
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
-    from typing import Iterable, Iterator, Optional
+    from typing import Iterable, Optional
 
 ENV_DIR = "TRACERS_RUNTIME_DIR"
 _DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -229,6 +239,7 @@ def _check_final(fd: int, path: str, uid: int) -> "os.stat_result":
 # Object files in the checked directory.
 
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_MARK_FLAGS = os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _TEMPORARY_PREFIX = ".tmp-"
 _OLD_PREFIX = "tracers-"  # per-process files of earlier versions: tracers-PID-START-...
@@ -242,8 +253,12 @@ class _LibcFunction(CFuncPtr):  # ctypes.CFUNCTYPE(c_int, use_errno=True), with 
     _flags_ = FUNCFLAG_CDECL | FUNCFLAG_USE_ERRNO  # each int is passed as a C int, the result is one
 
 
-# dlopen(NULL): the process itself, whose libc has flock (typeshed allows only a path).
-_libc_flock = _LibcFunction(dlsym(dlopen(None, RTLD_LOCAL), "flock"))  # type: ignore[arg-type]
+# dlopen(NULL): the process itself, whose libc has flock and fcntl (typeshed allows only a path).
+_libc = dlopen(None, RTLD_LOCAL)  # type: ignore[arg-type]
+_libc_flock = _LibcFunction(dlsym(_libc, "flock"))
+_libc_fcntl = _LibcFunction(dlsym(_libc, "fcntl"))
+F_OFD_SETLK = 37  # <asm-generic/fcntl.h>: the same on x86_64 and aarch64
+F_RDLCK, F_WRLCK = 0, 1
 
 
 def flock(fd: int, operation: int) -> None:
@@ -257,6 +272,37 @@ def flock(fd: int, operation: int) -> None:
         code = get_errno()
         if code != errno.EINTR:
             raise OSError(code, os.strerror(code))
+
+
+def mark_leaving(fd: int) -> bool:
+    """Mark the file open as ``fd`` as used by a process that is leaving: an
+    open-file-description read lock on the whole file, which lasts until the
+    last descriptor of that open file closes and never touches a ``flock``
+    lock.  False when a process testing for marks holds it for a moment."""
+    return _range_lock(fd, F_RDLCK)
+
+
+def alone(fd: int) -> bool:
+    """Whether no open file but ``fd``'s, which must be open for writing, marks its file."""
+    if not _range_lock(fd, F_WRLCK):
+        return False
+    _range_lock(fd, F_RDLCK)  # back to a mark of our own
+    return True
+
+
+def _range_lock(fd: int, kind: int) -> bool:
+    """``fcntl(fd, F_OFD_SETLK, ...)`` for the whole file, through libc as ``flock`` is;
+    False when another open file holds a conflicting lock."""
+    # struct flock of 64-bit Linux: l_type, then l_whence (SEEK_SET), l_start, l_len (0: to
+    # the end) and l_pid (0, as OFD locks need), all zero
+    request = kind.to_bytes(2, sys.byteorder) + bytes(30)
+    while _libc_fcntl(fd, F_OFD_SETLK, request) != 0:
+        code = get_errno()
+        if code in (errno.EAGAIN, errno.EACCES):
+            return False
+        if code != errno.EINTR:
+            raise OSError(code, os.strerror(code))
+    return True
 
 
 class HeldObject(NamedTuple):
@@ -410,13 +456,15 @@ class ObjectStore:
             return  # a fork child that never defined a provider: the parent's files are not its own
         with self.lock:
             held, self.held = list(self.held.values()), {}
-        for item in held:
-            _close_if_ours(item)
         try:
             self._reopen_if_closed()
+            leaving = {item.name: found for item in held
+                       if (found := _mark_leaving(self.directory, item)) is not None}
         except BackendError:
-            return
-        sweep_at_exit(self.directory, [item.name for item in held])
+            leaving = {}  # the directory is gone or changed: nothing in it is ours to remove
+        for item in held:
+            _close_if_ours(item)
+        sweep_at_exit(self.directory, leaving)
 
 
 def sweep(directory: "RuntimeDir", names: "Iterable[str]") -> int:
@@ -442,40 +490,43 @@ def sweep(directory: "RuntimeDir", names: "Iterable[str]") -> int:
     return removed
 
 
-def sweep_at_exit(directory: "RuntimeDir", names: "Iterable[str]", patience: float = 0.1,
+def sweep_at_exit(directory: "RuntimeDir", leaving: "dict[str, tuple[int, os.stat_result]]",
                   limit: float = 2.0) -> None:
     """Remove this exiting process's objects that no other process uses.
 
-    Processes exiting together all see each other's mappings for a moment;
-    the one that takes a file's exclusive lock keeps it (others then leave
-    the file to it) and waits for the other mappings to go: ``patience``
-    seconds after the last of those processes was seen leaving, ``limit``
-    seconds in all (a burst of processes exiting on a busy machine takes
-    longer than one).  Between two looks it lets go of the lock, so that a
-    process starting meanwhile is not kept waiting: a file one of them takes
-    is in use, and stays.  A file still mapped at the end belongs to a
-    process that closed our descriptors (a daemon) and stays.
+    ``leaving`` holds, for each file, a descriptor carrying this process's
+    mark (see the module's docstring) and the file's status.  Whoever takes a
+    file's exclusive lock waits, at most ``limit`` seconds, for the marks of
+    the others to go, then removes the file unless a process without a mark
+    (a daemon that closed our descriptors) still maps it.  The others leave at
+    once, their mark kept until they are gone.  Between two looks the holder
+    lets go of the lock, so that a process starting meanwhile is not kept
+    waiting: a file one of them takes is in use, and stays.  The descriptors
+    are never closed: the marks must outlive this process's mappings.
     """
     import time
 
     with _exclusive_guard:
-        locked = {name: found for name in names if (found := _lock_unused(directory, name)) is not None}
-        start = time.monotonic()
-        deadline = start + patience
-        seen: "Optional[set[int]]" = None  # the processes that mapped a locked file at the last look
+        locked = {}
+        for name, (fd, info) in leaving.items():
+            try:
+                flock(fd, LOCK_EX | LOCK_NB)
+                locked[name] = (fd, info)
+            except OSError:
+                pass  # a live process holds it, or another one leaving removes it
+        deadline = time.monotonic() + limit
         try:
             while locked:
-                users = mapping_processes(directory.path, skip=os.getpid())
+                mapped: "Optional[set[tuple[int, int]]]" = None
                 for name, (fd, info) in list(locked.items()):
-                    if (info.st_dev, info.st_ino) not in users:
-                        _unlink_if_still(directory, name, info)
-                        os.close(locked.pop(name)[0])
-                now = time.monotonic()
-                still = {pid for _, info in locked.values() for pid in users.get((info.st_dev, info.st_ino), ())}
-                if seen is not None and seen - still:  # some have gone since: the others may be leaving too
-                    deadline = min(start + limit, now + patience)
-                seen = still
-                if not locked or now > deadline:
+                    if alone(fd):  # no other process leaving still has it mapped
+                        if mapped is None:
+                            mapped = mapped_files(directory.path, skip=os.getpid())
+                        if (info.st_dev, info.st_ino) not in mapped:
+                            _unlink_if_still(directory, name, info)
+                        flock(fd, LOCK_UN)
+                        del locked[name]
+                if not locked or time.monotonic() > deadline:
                     break
                 for fd, _ in locked.values():
                     flock(fd, LOCK_UN)
@@ -483,11 +534,11 @@ def sweep_at_exit(directory: "RuntimeDir", names: "Iterable[str]", patience: flo
                 for name, (fd, _) in list(locked.items()):
                     try:
                         flock(fd, LOCK_EX | LOCK_NB)
-                    except OSError:  # a process starting took it meanwhile: in use
-                        os.close(locked.pop(name)[0])
+                    except OSError:  # a process starting, or another one leaving, took it meanwhile
+                        del locked[name]
         finally:
             for fd, _ in locked.values():
-                os.close(fd)
+                flock(fd, LOCK_UN)
 
 
 def _lock_shared(fd: int, path: str, patience: float = 10.0) -> None:
@@ -526,6 +577,25 @@ def _lock_unused(directory: "RuntimeDir", name: str) -> "Optional[tuple[int, os.
     return None
 
 
+def _mark_leaving(directory: "RuntimeDir", item: "HeldObject") -> "Optional[tuple[int, os.stat_result]]":
+    """A new descriptor of ``item``'s file, marked as used by a process that is
+    leaving, with its status; None when its name no longer leads to that file.
+    It is open for writing only so that ``alone`` can test for the marks of
+    others: nothing is ever written through it."""
+    try:
+        fd = os.open(item.name, _MARK_FLAGS, dir_fd=directory.fd)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if (info.st_dev, info.st_ino) == (item.device, item.inode) and mark_leaving(fd):
+            return fd, info
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
 def _unlink_if_still(directory: "RuntimeDir", name: str, info: "os.stat_result") -> int:
     """Unlink ``name`` if it still names the file described by ``info``."""
     try:
@@ -559,20 +629,8 @@ def process_start_time(pid: int) -> "Optional[int]":
 
 def mapped_files(directory: str, skip: "Optional[int]" = None) -> set[tuple[int, int]]:
     """(device, inode) of every file in ``directory`` mapped by a process whose maps we may read."""
-    return {file for _, file in _mappings(directory, skip)}
-
-
-def mapping_processes(directory: str, skip: "Optional[int]" = None) -> "dict[tuple[int, int], set[int]]":
-    """The processes (whose maps we may read) that map each file of ``directory``, by (device, inode)."""
-    found: "dict[tuple[int, int], set[int]]" = {}
-    for pid, file in _mappings(directory, skip):
-        found.setdefault(file, set()).add(pid)
-    return found
-
-
-def _mappings(directory: str, skip: "Optional[int]") -> "Iterator[tuple[int, tuple[int, int]]]":
-    """(pid, (device, inode)) for each mapping of a file in ``directory``, process by process."""
     needle = os.path.join(directory, "").encode()
+    found: set[tuple[int, int]] = set()
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == skip:
             continue
@@ -583,7 +641,8 @@ def _mappings(directory: str, skip: "Optional[int]") -> "Iterator[tuple[int, tup
             fields = line.split(None, 5)
             if len(fields) == 6 and fields[5].startswith(needle):
                 major, minor = fields[3].split(b":")
-                yield int(entry), (os.makedev(int(major, 16), int(minor, 16)), int(fields[4]))
+                found.add((os.makedev(int(major, 16), int(minor, 16)), int(fields[4])))
+    return found
 
 
 def _proc_file(path: str) -> "Optional[bytes]":
