@@ -370,3 +370,56 @@ def test_a_leaving_mark_is_seen_by_every_other_open_file_and_never_blocks_flock(
         for fd in (first, second, third):
             if fd >= 0:
                 os.close(fd)
+
+
+PARENT_WAITING_AT_EXIT = '''\
+import atexit
+import os
+import sys
+import time
+
+children = []
+
+
+def wait_for_the_child():  # registered first, so it runs after tracers' own exit handler
+    if not children:
+        return  # in the child
+    started = time.monotonic()
+    _, status = os.waitpid(children[0], 0)
+    print("child", os.WEXITSTATUS(status), "took", round(time.monotonic() - started, 1), flush=True)
+
+
+atexit.register(wait_for_the_child)
+from tracers import tracer
+from tracers.runtime.usdt import _store
+
+_store.sweep_at_exit.__defaults__ = (60.0,)  # a child waiting for marks would wait a minute
+
+
+@tracer
+class Family:
+    def one(x: int): ...
+
+
+child = os.fork()
+if child == 0:
+    time.sleep(1.0)  # the parent has marked the file and waits for this child meanwhile
+    sys.exit(0)
+children.append(child)
+sys.exit(0)
+'''
+
+
+def test_a_child_leaving_does_not_wait_for_a_parent_that_waits_for_it(traced, runtime_dir: Path) -> None:
+    """A parent whose own exit handler waits for its child, after tracers' handler marked the file:
+    the child, last to hold the file, does not wait for the parent's mark (each would wait for the
+    other); it leaves the file to the next process's sweep."""
+    parent = traced(PARENT_WAITING_AT_EXIT, hook=False)
+    assert parent.wait(120) == 0, parent.describe()
+    line = parent.stdout_lines()[-1].split()
+    assert line[:2] == ["child", "0"] and float(line[3]) < 30, parent.describe()
+    assert parent.stderr_text() == "", parent.describe()
+    sweeper = traced("from tracers import tracer\n\n\n@tracer\nclass Sweeper:\n    def two(x: int): ...\n",
+                     hook=False)
+    assert sweeper.wait() == 0 and sweeper.stderr_text() == "", sweeper.describe()
+    assert files(runtime_dir) == []

@@ -470,7 +470,7 @@ class ObjectStore:
 def sweep(directory: "RuntimeDir", names: "Iterable[str]") -> int:
     """Remove each of ``names`` that no live process uses; returns how many went."""
     removed = 0
-    mapped: Optional[set[tuple[int, int]]] = None
+    mapped: "Optional[dict[tuple[int, int], set[int]]]" = None
     for name in names:
         if name.startswith(_OLD_PREFIX):
             removed += _sweep_old(directory, name)
@@ -498,11 +498,13 @@ def sweep_at_exit(directory: "RuntimeDir", leaving: "dict[str, tuple[int, os.sta
     mark (see the module's docstring) and the file's status.  Whoever takes a
     file's exclusive lock waits, at most ``limit`` seconds, for the marks of
     the others to go, then removes the file unless a process without a mark
-    (a daemon that closed our descriptors) still maps it.  The others leave at
-    once, their mark kept until they are gone.  Between two looks the holder
-    lets go of the lock, so that a process starting meanwhile is not kept
-    waiting: a file one of them takes is in use, and stays.  The descriptors
-    are never closed: the marks must outlive this process's mappings.
+    (a daemon that closed our descriptors) still maps it.  It does not wait
+    when the only processes still mapping the file are its own ancestors: a
+    parent may be waiting for this child in an exit handler of its own.  The
+    others leave at once, their mark kept until they are gone.  Between two
+    looks the holder lets go of the lock, so that a process starting meanwhile
+    is not kept waiting: a file one of them takes is in use, and stays.  The
+    descriptors are never closed: the marks must outlive this process's mappings.
     """
     import time
 
@@ -515,17 +517,21 @@ def sweep_at_exit(directory: "RuntimeDir", leaving: "dict[str, tuple[int, os.sta
             except OSError:
                 pass  # a live process holds it, or another one leaving removes it
         deadline = time.monotonic() + limit
+        ancestors: "Optional[set[int]]" = None
         try:
             while locked:
-                mapped: "Optional[set[tuple[int, int]]]" = None
+                mapped = mapped_files(directory.path, skip=os.getpid())
                 for name, (fd, info) in list(locked.items()):
-                    if alone(fd):  # no other process leaving still has it mapped
-                        if mapped is None:
-                            mapped = mapped_files(directory.path, skip=os.getpid())
-                        if (info.st_dev, info.st_ino) not in mapped:
-                            _unlink_if_still(directory, name, info)
-                        flock(fd, LOCK_UN)
-                        del locked[name]
+                    users = mapped.get((info.st_dev, info.st_ino), set())
+                    if not alone(fd):  # another process leaving still has it mapped: wait for it to go,
+                        if ancestors is None:
+                            ancestors = _ancestors()
+                        if not users or not users <= ancestors:  # unless it may be waiting for this one
+                            continue
+                    elif not users:
+                        _unlink_if_still(directory, name, info)
+                    flock(fd, LOCK_UN)
+                    del locked[name]
                 if not locked or time.monotonic() > deadline:
                     break
                 for fd, _ in locked.values():
@@ -627,10 +633,10 @@ def process_start_time(pid: int) -> "Optional[int]":
     return int(fields[19])
 
 
-def mapped_files(directory: str, skip: "Optional[int]" = None) -> set[tuple[int, int]]:
-    """(device, inode) of every file in ``directory`` mapped by a process whose maps we may read."""
+def mapped_files(directory: str, skip: "Optional[int]" = None) -> "dict[tuple[int, int], set[int]]":
+    """The processes (whose maps we may read) that map each file of ``directory``, by (device, inode)."""
     needle = os.path.join(directory, "").encode()
-    found: set[tuple[int, int]] = set()
+    found: "dict[tuple[int, int], set[int]]" = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == skip:
             continue
@@ -641,7 +647,20 @@ def mapped_files(directory: str, skip: "Optional[int]" = None) -> set[tuple[int,
             fields = line.split(None, 5)
             if len(fields) == 6 and fields[5].startswith(needle):
                 major, minor = fields[3].split(b":")
-                found.add((os.makedev(int(major, 16), int(minor, 16)), int(fields[4])))
+                found.setdefault((os.makedev(int(major, 16), int(minor, 16)), int(fields[4])), set()).add(int(entry))
+    return found
+
+
+def _ancestors() -> "set[int]":
+    """This process's parent, its parent's parent, and so on."""
+    found: "set[int]" = set()
+    pid = os.getppid()
+    while pid > 1 and pid not in found:
+        found.add(pid)
+        data = _proc_file(f"/proc/{pid}/stat")
+        if data is None:
+            break
+        pid = int(data[data.rindex(b")") + 2:].split()[1])
     return found
 
 
