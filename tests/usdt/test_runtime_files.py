@@ -423,3 +423,88 @@ def test_a_child_leaving_does_not_wait_for_a_parent_that_waits_for_it(traced, ru
                      hook=False)
     assert sweeper.wait() == 0 and sweeper.stderr_text() == "", sweeper.describe()
     assert files(runtime_dir) == []
+
+
+LEAVING_LATE = '''\
+import atexit
+import os
+import sys
+import time
+from tracers import tracer
+
+
+def linger():  # registered first, so it runs after tracers' own exit handler has marked the file
+    print("marked", flush=True)
+    go = sys.argv[1]
+    while not os.path.exists(go):
+        time.sleep(0.01)
+
+
+atexit.register(linger)
+
+
+@tracer
+class Late:
+    def one(x: int): ...
+
+
+print("ready", flush=True)
+sys.stdin.readline()
+sys.exit(0)
+'''
+
+HOLDER = '''\
+import os
+import sys
+import time
+from tracers import tracer
+from tracers.runtime.usdt import _store
+
+go, other = sys.argv[1], int(sys.argv[2])
+real_scan = _store.mapped_files
+scans = []
+
+
+def scan_then_let_the_other_go(*args, **kwargs):
+    """The first scan sees the other process still mapping the file; it is gone by the time
+    the scan's result is used."""
+    found = real_scan(*args, **kwargs)
+    if not scans:
+        open(go, "w").close()
+        deadline = time.monotonic() + 30
+        while any(other in users for users in real_scan(*args, **kwargs).values()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    scans.append(found)
+    return found
+
+
+_store.mapped_files = scan_then_let_the_other_go
+
+
+@tracer
+class Late:
+    def one(x: int): ...
+
+
+print("ready", flush=True)
+sys.stdin.readline()
+sys.exit(0)
+'''
+
+
+def test_a_process_gone_between_the_look_at_marks_and_at_mappings_is_not_taken_for_a_daemon(
+        traced, runtime_dir: Path, tmp_path: Path) -> None:
+    """The process holding the file's lock at exit looks at the marks, then at the mappings: one
+    that leaves in between is seen gone, and the file goes (looked at the other way round, the
+    mapping without a mark would be taken for a daemon's, and the file kept)."""
+    go = tmp_path / "go"
+    late = traced(LEAVING_LATE, str(go), hook=False)
+    late.expect(r"^ready$")
+    holder = traced(HOLDER, str(go), str(late.popen.pid), hook=False)
+    holder.expect(r"^ready$")
+    late.send("exit")
+    late.expect(r"^marked$")  # its lock is gone, its mark and mapping stay
+    holder.send("exit")
+    assert holder.wait() == 0 and holder.stderr_text() == "", holder.describe()
+    assert late.wait() == 0 and late.stderr_text() == "", late.describe()
+    assert files(runtime_dir) == []

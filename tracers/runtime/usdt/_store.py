@@ -520,10 +520,13 @@ def sweep_at_exit(directory: "RuntimeDir", leaving: "dict[str, tuple[int, os.sta
         ancestors: "Optional[set[int]]" = None
         try:
             while locked:
+                # Marks first, mappings after: a process leaving in between is then seen gone in
+                # both, never as a mapping without a mark (a daemon's, which would keep the file).
+                marked = {name for name, (fd, _) in locked.items() if not alone(fd)}
                 mapped = mapped_files(directory.path, skip=os.getpid())
                 for name, (fd, info) in list(locked.items()):
                     users = mapped.get((info.st_dev, info.st_ino), set())
-                    if not alone(fd):  # another process leaving still has it mapped: wait for it to go,
+                    if name in marked:  # another process leaving still has it mapped: wait for it to go,
                         if ancestors is None:
                             ancestors = _ancestors()
                         if not users or not users <= ancestors:  # unless it may be waiting for this one
