@@ -459,7 +459,7 @@ class ObjectStore:
         try:
             self._reopen_if_closed()
             leaving = {item.name: found for item in held
-                       if (found := _mark_leaving(self.directory, item)) is not None}
+                       if (found := _open_marked(self.directory, item)) is not None}
         except BackendError:
             leaving = {}  # the directory is gone or changed: nothing in it is ours to remove
         for item in held:
@@ -586,7 +586,7 @@ def _lock_unused(directory: "RuntimeDir", name: str) -> "Optional[tuple[int, os.
     return None
 
 
-def _mark_leaving(directory: "RuntimeDir", item: "HeldObject") -> "Optional[tuple[int, os.stat_result]]":
+def _open_marked(directory: "RuntimeDir", item: "HeldObject") -> "Optional[tuple[int, os.stat_result]]":
     """A new descriptor of ``item``'s file, marked as used by a process that is
     leaving, with its status; None when its name no longer leads to that file.
     It is open for writing only so that ``alone`` can test for the marks of
@@ -629,11 +629,15 @@ def _sweep_old(directory: "RuntimeDir", name: str) -> int:
 
 def process_start_time(pid: int) -> "Optional[int]":
     """The start time of ``pid`` in clock ticks, or None when it does not exist."""
+    fields = _stat_fields(pid)
+    return None if fields is None else int(fields[19])
+
+
+def _stat_fields(pid: int) -> "Optional[list[bytes]]":
+    """The fields of ``/proc/PID/stat`` after the command name (the state first), or None
+    when the process does not exist; the name, in brackets, may hold spaces and brackets."""
     data = _proc_file(f"/proc/{pid}/stat")
-    if data is None:
-        return None
-    fields = data[data.rindex(b")") + 2:].split()
-    return int(fields[19])
+    return None if data is None else data[data.rindex(b")") + 2:].split()
 
 
 def mapped_files(directory: str, skip: "Optional[int]" = None) -> "dict[tuple[int, int], set[int]]":
@@ -660,10 +664,10 @@ def _ancestors() -> "set[int]":
     pid = os.getppid()
     while pid > 1 and pid not in found:
         found.add(pid)
-        data = _proc_file(f"/proc/{pid}/stat")
-        if data is None:
+        fields = _stat_fields(pid)
+        if fields is None:
             break
-        pid = int(data[data.rindex(b")") + 2:].split()[1])
+        pid = int(fields[1])
     return found
 
 
