@@ -425,6 +425,19 @@ def test_a_child_leaving_does_not_wait_for_a_parent_that_waits_for_it(traced, ru
     assert files(runtime_dir) == []
 
 
+# Both programs below end so: a provider, then exit when told.
+USES_LATE_UNTIL_TOLD = '''
+
+@tracer
+class Late:
+    def one(x: int): ...
+
+
+print("ready", flush=True)
+sys.stdin.readline()
+sys.exit(0)
+'''
+
 LEAVING_LATE = '''\
 import atexit
 import os
@@ -441,16 +454,6 @@ def linger():  # registered first, so it runs after tracers' own exit handler ha
 
 
 atexit.register(linger)
-
-
-@tracer
-class Late:
-    def one(x: int): ...
-
-
-print("ready", flush=True)
-sys.stdin.readline()
-sys.exit(0)
 '''
 
 HOLDER = '''\
@@ -479,16 +482,6 @@ def scan_then_let_the_other_go(*args, **kwargs):
 
 
 _store.mapped_files = scan_then_let_the_other_go
-
-
-@tracer
-class Late:
-    def one(x: int): ...
-
-
-print("ready", flush=True)
-sys.stdin.readline()
-sys.exit(0)
 '''
 
 
@@ -498,9 +491,9 @@ def test_a_process_gone_between_the_look_at_marks_and_at_mappings_is_not_taken_f
     that leaves in between is seen gone, and the file goes (looked at the other way round, the
     mapping without a mark would be taken for a daemon's, and the file kept)."""
     go = tmp_path / "go"
-    late = traced(LEAVING_LATE, str(go), hook=False)
+    late = traced(LEAVING_LATE + USES_LATE_UNTIL_TOLD, str(go), hook=False)
     late.expect(r"^ready$")
-    holder = traced(HOLDER, str(go), str(late.popen.pid), hook=False)
+    holder = traced(HOLDER + USES_LATE_UNTIL_TOLD, str(go), str(late.popen.pid), hook=False)
     holder.expect(r"^ready$")
     late.send("exit")
     late.expect(r"^marked$")  # its lock is gone, its mark and mapping stay
