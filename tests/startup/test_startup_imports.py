@@ -86,8 +86,10 @@ def test_importing_the_standard_library_under_the_hook_loads_no_more_of_tracers(
 
 
 def test_the_loader_is_still_the_package_s_attribute() -> None:
+    """It comes with what it uses for every module it loads (the mode, the cache), not the parser."""
     added = added_by("import tracers.importhook\nassert tracers.importhook.TracersLoader.__name__ == 'TracersLoader'")
-    assert added == ["tracers", "tracers.importhook", "tracers.importhook._loader"]
+    assert added == ["_collections", "tracers", "tracers._config", "tracers._record", "tracers._version",
+                     "tracers.importhook", "tracers.importhook._cache", "tracers.importhook._loader"]
 
 
 def test_installing_the_hook_with_tracing_set_adds_only_the_mode() -> None:

@@ -272,9 +272,7 @@ class TracersFinder:
             return spec
         if type(loader) is SourceFileLoader:
             if self._wanted(fullname, spec.origin):
-                from ._loader import TracersLoader
-
-                spec.loader = TracersLoader(fullname, spec.origin)  # type: ignore[arg-type]
+                spec.loader = _rewriting_loader(fullname, spec.origin)  # type: ignore[arg-type]
             return spec
         return self.adopt(fullname, spec)
 
@@ -283,9 +281,7 @@ class TracersFinder:
         loader = spec.loader
         if type(loader) is SourceFileLoader:
             if self._wanted(fullname, spec.origin):
-                from ._loader import TracersLoader
-
-                spec.loader = TracersLoader(fullname, spec.origin)  # type: ignore[arg-type]
+                spec.loader = _rewriting_loader(fullname, spec.origin)  # type: ignore[arg-type]
         elif isinstance(loader, SourceFileLoader) and not _ours(loader) and self._wanted(fullname, spec.origin):
             from ._compose import compose
             compose(loader)
@@ -310,6 +306,20 @@ class TracersFinder:
     def in_standard_library(self, path: object) -> bool:
         """Whether ``path`` is a file of the standard library, which a global hook leaves alone."""
         return isinstance(path, str) and path.startswith(self._stdlib) and not path.startswith(self._sites)
+
+
+_loader_class: "Optional[type[TracersLoader]]" = None
+
+
+def _rewriting_loader(fullname: str, origin: str) -> "TracersLoader":
+    # A TracersLoader; its module is imported with the first one. Kept here after that: a
+    # ``from ._loader import`` statement costs each module importlib's handling of a package.
+    global _loader_class
+    if _loader_class is None:
+        from ._loader import TracersLoader
+
+        _loader_class = TracersLoader
+    return _loader_class(fullname, origin)
 
 
 def _ours(loader: object) -> bool:

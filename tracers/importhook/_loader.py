@@ -11,7 +11,10 @@ import os
 # The standard loader's way of renaming cached code to where its source is now.
 from _imp import _fix_co_filename  # type: ignore[attr-defined]  # not in typeshed
 
-from . import _apply, might_have_probe_sites
+# Imported with this module, which comes with the first module to load: a statement
+# ``from .. import _config`` in get_code would cost every module a package import.
+from .. import _config
+from . import _apply, _cache, might_have_probe_sites
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
@@ -36,9 +39,6 @@ class TracersLoader(SourceFileLoader):
     """
 
     def get_code(self, fullname: str) -> "Optional[CodeType]":
-        from .. import _config  # when the first module is loaded, not when the hook is installed
-        from . import _cache
-
         path = self.get_filename(fullname)
         try:
             stat = os.stat(path)
@@ -83,9 +83,6 @@ def compile_main(source: bytes, path: str) -> "CodeType":
     cached, and is compiled (twice: once to find them, once to give them as
     the warning filters in force say) at every run.
     """
-    from .. import _config
-    from . import _cache
-
     enabled = _config.current().enabled
     try:
         stat = os.stat(path)
