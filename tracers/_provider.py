@@ -15,7 +15,7 @@ from ._types import SUPPORTED, arg_type_of
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
-    from types import CodeType, FrameType, FunctionType
+    from types import CodeType, FrameType, FunctionType, ModuleType
     from typing import Any, Callable, NoReturn, Optional, TypeVar, Union, overload
 
     from ._docs import ProviderDoc
@@ -326,8 +326,21 @@ def _bind(spec: "ProviderSpec") -> "Any":
     mode = _config.current()
     if not mode.enabled:
         return _OFF
-    from . import runtime  # only a process with tracing on loads backends
-    return runtime.bind_provider(spec, mode)
+    return (_runtime or _import_runtime()).bind_provider(spec, mode)
+
+
+# ``tracers.runtime``, imported with the first provider bound while tracing is on (a process
+# with tracing off never loads a backend). Kept here after that: a ``from . import runtime``
+# statement in ``_bind`` would cost every provider importlib's handling of a package.
+_runtime: "Optional[ModuleType]" = None
+
+
+def _import_runtime() -> "ModuleType":
+    global _runtime
+    from . import runtime
+
+    _runtime = runtime
+    return runtime
 
 
 def _never(*args: "Any") -> None:

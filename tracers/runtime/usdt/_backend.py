@@ -12,14 +12,16 @@ from _ctypes import RTLD_LOCAL, dlopen, dlsym
 
 from ... import _report
 from ..._errors import BackendError
+from ..._spec import ProbeBinding
 from . import _store
 from ._elf import BASE_SYMBOL, SharedObject, build_shared_object, describe, host_machine, identity, probe_defs
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
+    from types import ModuleType
     from typing import Any, Optional
 
-    from ..._spec import ProbeBinding, ProviderSpec
+    from ..._spec import ProviderSpec
 
 
 class LoadedProvider:
@@ -83,20 +85,32 @@ class _Bindings(dict):  # type: ignore[type-arg]  # of str -> ProbeBinding
         self._index = {probe.name: index for index, probe in enumerate(provider.probes)}
 
     def __missing__(self, name: str) -> "ProbeBinding":
-        from ..._spec import ProbeBinding
-        from ._fire import c_ushort, make_fire
-
+        fire_module = _fire_module or _import_fire_module()
         index = self._index[name]
         probe = self._provider.probes[index]
-        gate = c_ushort.from_address(self._base + self._shared.semaphores[index])
+        gate = fire_module.c_ushort.from_address(self._base + self._shared.semaphores[index])
         label = f"{self._provider.name}:{probe.name}"
 
         def report(problem: BaseException) -> None:
             _report.fire_failed(label, problem)
 
-        fire = make_fire(probe, self._base + self._shared.stubs[index], self._strict, report)
+        fire = fire_module.make_fire(probe, self._base + self._shared.stubs[index], self._strict, report)
         binding = self[name] = ProbeBinding(gate, fire, True)
         return binding
+
+
+# ``._fire`` (its ctypes types and the fire functions' maker), imported with the first probe
+# looked up. Kept here after that: a ``from ._fire import`` statement in ``__missing__`` would
+# cost each probe's first lookup a tenth more (the import system resolves the relative name).
+_fire_module: "Optional[ModuleType]" = None
+
+
+def _import_fire_module() -> "ModuleType":
+    global _fire_module
+    from . import _fire
+
+    _fire_module = _fire
+    return _fire
 
 
 def _load(path: str, shared: "SharedObject", expected: tuple[int, int]) -> tuple[int, int, tuple[int, int]]:
