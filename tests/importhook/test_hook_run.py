@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import signal
 
 import pytest
 
@@ -294,7 +295,18 @@ INTERRUPTED = """
 """
 
 
+@pytest.fixture
+def sigint_default_in_children():
+    """Children start with SIGINT at its default: a test run started as a background job of a
+    shell without job control inherits SIGINT ignored, and Python then keeps it ignored. A
+    handler here (not an ignored signal) is reset to the default when a child executes."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.parametrize("how", [["interrupted.py"], ["-m", "interrupted"]], ids=["script", "module"])
+@pytest.mark.usefixtures("sigint_default_in_children")
 def test_uncaught_keyboard_interrupt_ends_the_program_as_python_does(py, how):
     py.write({"interrupted.py": INTERRUPTED})
     plain = py.run(how, check=None)
