@@ -313,7 +313,7 @@ _loader_class: "Optional[type[TracersLoader]]" = None
 
 def _rewriting_loader(fullname: str, origin: str) -> "TracersLoader":
     # A TracersLoader; its module is imported with the first one. Kept here after that: a
-    # ``from ._loader import`` statement costs each module importlib's handling of a package.
+    # ``from ._loader import`` statement would make each module resolve a relative name.
     global _loader_class
     if _loader_class is None:
         from ._loader import TracersLoader

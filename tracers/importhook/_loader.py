@@ -12,7 +12,8 @@ import os
 from _imp import _fix_co_filename  # type: ignore[attr-defined]  # not in typeshed
 
 # Imported with this module, which comes with the first module to load: a statement
-# ``from .. import _config`` in get_code would cost every module a package import.
+# ``from .. import _config`` in get_code would make every module resolve a relative name and
+# run importlib's handling of a package's from-list.
 from .. import _config
 from . import _apply, _cache, might_have_probe_sites
 
