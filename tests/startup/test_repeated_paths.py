@@ -13,7 +13,6 @@ ones made by import statements in tracers' own code.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -22,7 +21,7 @@ from typing import Dict, List
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from startup_support import REPO, clean_environment
 MODULES = 6
 
 PROVIDERS = textwrap.dedent("""\
@@ -100,9 +99,8 @@ def calls_from_import_statements(tmp_path: Path, env: Dict[str, str]) -> List[st
     for index in range(MODULES):
         (package / f"plain_{index}.py").write_text(PLAIN)
         (package / f"probed_{index}.py").write_text(PROBED)
-    clean = {key: value for key, value in os.environ.items() if not key.startswith(("TRACERS", "COVERAGE", "PYTHON"))}
-    clean.update(env, PYTHONPATH=str(REPO), TRACERS_RUNTIME_DIR=str(tmp_path / "runtime"))
-    for attempt in ("cold", "warm"):  # the second run reads what the first cached
+    clean = clean_environment(**env, TRACERS_RUNTIME_DIR=str(tmp_path / "runtime"))
+    for _ in range(2):  # the second run reads what the first cached: the one whose calls are kept
         done = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path), str(REPO / "tracers"), str(MODULES)],
                               env=clean, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr

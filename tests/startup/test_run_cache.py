@@ -16,7 +16,7 @@ import textwrap
 from pathlib import Path
 from typing import Dict, Optional
 
-REPO = Path(__file__).resolve().parents[2]
+from startup_support import REPO, clean_environment
 
 SCRIPT = textwrap.dedent("""\
     import json, sys
@@ -34,8 +34,7 @@ SCRIPT = textwrap.dedent("""\
 
 
 def run(path: Path, extra: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACERS", "PYTHON", "COVERAGE"))}
-    env.update(PYTHONPATH=str(REPO), **(extra or {}))
+    env = clean_environment(**(extra or {}))
     return subprocess.run([sys.executable, "-m", "tracers", "run", "--backend", "record", path.name],
                           cwd=str(path.parent), env=env, capture_output=True, text=True, timeout=60)
 

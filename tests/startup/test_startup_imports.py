@@ -19,7 +19,7 @@ from typing import Dict, List, Optional
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from startup_support import REPO, clean_environment
 
 #: Modules that must never be imported by start-up, named so a failure says what came back.
 HEAVY = ("typing", "re", "collections", "functools", "threading", "warnings", "inspect", "dataclasses",
@@ -47,10 +47,7 @@ print(json.dumps({{"before": sorted(before), "added": sorted(added)}}))
 
 def added_by(statement: str, env: Optional[Dict[str, str]] = None, cwd: Optional[Path] = None) -> List[str]:
     """The modules ``statement`` adds to ``sys.modules`` in a fresh, clean interpreter."""
-    clean = {key: value for key, value in os.environ.items()
-             if not key.startswith(("TRACERS", "COVERAGE", "PYTHON"))}
-    clean["PYTHONPATH"] = str(REPO)
-    clean.update(env or {})
+    clean = clean_environment(**(env or {}))
     # -S: no site-packages .pth files, which on some machines import half the
     # standard library (a coverage start-up hook, a certificate bundle) first.
     done = subprocess.run([sys.executable, "-S", "-c", CHILD.format(statement=statement)], env=clean,
@@ -190,9 +187,7 @@ def test_tracers_run_imports_no_wrapper_module(tmp_path: Path) -> None:
 
         probe(Hello.greeted("world", 1))
     """) + report)
-    clean = {key: value for key, value in os.environ.items()
-             if not key.startswith(("TRACERS", "COVERAGE", "PYTHON"))}
-    clean.update(PYTHONPATH=str(REPO), TRACERS="usdt", TRACERS_RUNTIME_DIR=str(runtime))
+    clean = clean_environment(TRACERS="usdt", TRACERS_RUNTIME_DIR=str(runtime))
 
     def modules(*args: str) -> List[str]:
         done = subprocess.run([sys.executable, *args], env=clean, cwd=str(tmp_path), capture_output=True,
