@@ -1,12 +1,15 @@
-"""Helpers shared by the benchmark scripts: child processes, statistics, tables."""
+"""Helpers shared by the benchmark scripts: child processes, clean virtual environments, statistics, tables."""
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
@@ -105,3 +108,55 @@ def load() -> str:
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
+
+
+# Whole processes in clean virtual environments (start-up figures).
+
+_DROPPED = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX",
+            "PYTHONPROFILEIMPORTTIME", "PYTHONWARNINGS", "PYTHONDEVMODE", "PYTHONTRACEMALLOC", "COVERAGE_PROCESS_START")
+
+
+def make_venv(path: Path, repo: Optional[Path] = None, sitecustomize: Optional[str] = None) -> Path:
+    """A virtual environment without pip (so without pip's or setuptools' ``.pth`` files).
+
+    ``repo``: a checkout whose tracers is copied in as a wheel installs it;
+    ``sitecustomize``: the text of a ``sitecustomize.py`` to add.
+    """
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    python = path / "bin" / "python"
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    if repo is not None:
+        shutil.copytree(repo / "tracers", site / "tracers", ignore=shutil.ignore_patterns("__pycache__"))
+        for name in ("tracers-importhook.pth", "_tracers_pytestplugin.py"):
+            shutil.copy2(repo / name, site / name)
+    if sitecustomize is not None:
+        (site / "sitecustomize.py").write_text(sitecustomize)
+    compileall.compile_dir(str(site), quiet=1)
+    leftover = sorted(p.name for p in site.glob("*.pth") if p.name != "tracers-importhook.pth")
+    if leftover:
+        raise SystemExit(f"{site} holds other .pth files: {leftover}")
+    return python
+
+
+def environment(extra: Optional[dict[str, str]] = None) -> dict[str, str]:
+    """The caller's environment without tracing modes or variables that change how Python starts."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACERS") and k not in _DROPPED}
+    env.update(extra or {})
+    return env
+
+
+def timed(args: Sequence[str], env: dict[str, str], cwd: str) -> tuple[float, float]:
+    """Wall and CPU seconds of one run of ``args`` (which must succeed)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(args, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    errors = process.stderr.read() if process.stderr else b""
+    if process.stderr:
+        process.stderr.close()
+    if process.returncode != 0 or errors:
+        raise SystemExit(f"{' '.join(args)} failed ({process.returncode}):\n{errors.decode(errors='replace')}")
+    return wall, usage.ru_utime + usage.ru_stime

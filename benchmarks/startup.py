@@ -36,19 +36,16 @@ instructions do not show (system calls, page faults, cache misses).
 from __future__ import annotations
 
 import argparse
-import compileall
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 from typing import Optional, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, instructions, load, machine, median, table, verdict  # noqa: E402
+from _common import REPO, environment, instructions, load, machine, make_venv, median, table, timed, verdict  # noqa: E402
 
 HELLO = textwrap.dedent('''\
     from tracers import probe, tracer
@@ -69,51 +66,6 @@ HOLDER = HELLO.replace('probe(Hello.greeted("world", 1))\nprint("hello, world")'
                        'import sys\nprint("ready", flush=True)\nsys.stdin.read()')
 
 SITECUSTOMIZE = "import tracers.importhook\ntracers.importhook.install()\n"
-_DROPPED = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX",
-            "PYTHONPROFILEIMPORTTIME", "PYTHONWARNINGS", "PYTHONDEVMODE", "PYTHONTRACEMALLOC", "COVERAGE_PROCESS_START")
-
-
-def make_venv(path: Path, repo: Optional[Path], sitecustomize: bool) -> Path:
-    """A virtual environment without pip (so without pip's or setuptools' ``.pth`` files)."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
-    python = path / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               check=True, capture_output=True, text=True).stdout.strip())
-    if repo is not None:
-        shutil.copytree(repo / "tracers", site / "tracers", ignore=shutil.ignore_patterns("__pycache__"))
-        for name in ("tracers-importhook.pth", "_tracers_pytestplugin.py"):
-            shutil.copy2(repo / name, site / name)
-    if sitecustomize:
-        (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
-    compileall.compile_dir(str(site), quiet=1)
-    leftover = sorted(p.name for p in site.glob("*.pth") if p.name != "tracers-importhook.pth")
-    if leftover:
-        raise SystemExit(f"{site} holds other .pth files: {leftover}")
-    return python
-
-
-def environment(extra: Optional[dict[str, str]] = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACERS") and k not in _DROPPED}
-    env.update(extra or {})
-    return env
-
-
-def timed(args: Sequence[str], env: dict[str, str], cwd: str) -> tuple[float, float]:
-    """Wall and CPU seconds of one run of ``args`` (which must succeed)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(args, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    errors = process.stderr.read() if process.stderr else b""
-    if process.stderr:
-        process.stderr.close()
-    if process.returncode != 0 or errors:
-        raise SystemExit(f"{' '.join(args)} failed ({process.returncode}):\n{errors.decode(errors='replace')}")
-    return wall, usage.ru_utime + usage.ru_stime
-
-
 class Pair:
     """Two commands timed in turn; figures are medians, ratios are taken pair by pair."""
 
@@ -194,9 +146,9 @@ def main() -> None:
           f"{options.pairs} pairs per line")
     with tempfile.TemporaryDirectory(prefix="tracers-bench-startup-") as temporary:
         base = Path(temporary)
-        plain = make_venv(base / "plain", None, sitecustomize=False)
-        installed = make_venv(base / "installed", repo, sitecustomize=False)
-        hooked = make_venv(base / "hooked", repo, sitecustomize=True)
+        plain = make_venv(base / "plain")
+        installed = make_venv(base / "installed", repo)
+        hooked = make_venv(base / "hooked", repo, SITECUSTOMIZE)
         work = base / "work"
         work.mkdir()
         (work / "hello.py").write_text(HELLO)
