@@ -14,7 +14,7 @@ from ... import _report
 from ..._errors import BackendError
 from ..._spec import ProbeBinding
 from . import _store
-from ._elf import BASE_SYMBOL, SharedObject, build_shared_object, describe, host_machine, identity, probe_defs
+from ._elf import BASE_SYMBOL, SharedObject, build_provider_object, describe, host_machine, identity
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
@@ -55,8 +55,7 @@ class UsdtBackend:
     def _bind(self, provider: "ProviderSpec", strict: bool) -> "dict[str, ProbeBinding]":
         description = describe(provider)
         name, build_id = identity(provider.name, description, self.machine)
-        shared = build_shared_object(provider.name, probe_defs(provider), self.machine,
-                                     build_id, description)
+        shared = build_provider_object(provider, self.machine, build_id, description)
         store = _store.object_store()
         held = store.obtain(name, shared.data)
         handle, base, mapped = _load(held.path, shared, (held.device, held.inode))

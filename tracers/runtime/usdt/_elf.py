@@ -68,6 +68,7 @@ __all__ = [
     "ArgSlot",
     "ProbeDef",
     "SharedObject",
+    "build_provider_object",
     "build_shared_object",
     "host_machine",
     "is_identifier",
@@ -78,7 +79,6 @@ __all__ = [
     "identity",
     "is_object_name",
     "probe_def",
-    "probe_defs",
     "slots_of",
 ]
 
@@ -435,6 +435,29 @@ def build_shared_object(provider: str, probes: "Sequence[ProbeDef]", machine: st
     ``build_id`` (20 bytes) goes into the GNU build-id note; ``description``
     into the unloaded ``.tracers.provider`` section, for readers of the file.
     """
+    names, slots = zip(*probes) if probes else ((), ())
+    return _build(provider, names, slots, _same, machine, build_id, description)
+
+
+def build_provider_object(provider: "ProviderSpec", machine: str, build_id: bytes,
+                          description: bytes) -> "SharedObject":
+    """:func:`build_shared_object` for ``provider``'s probes, read from its spec as it is.
+
+    Each distinct argument tuple becomes its slots as the image is laid out:
+    no :class:`ProbeDef` per probe to make and take apart again.
+    """
+    names, arguments = _names_and_arguments(provider) if provider.probes else ((), ())
+    return _build(provider.name, names, arguments, _slots_of_args, machine, build_id, description)
+
+
+def _same(slots: "tuple[ArgSlot, ...]") -> "tuple[ArgSlot, ...]":
+    return slots
+
+
+def _build(provider: str, names: "Sequence[str]", arguments: "Sequence[_Args]",
+           slots_of_arguments: "Callable[[_Args], tuple[ArgSlot, ...]]", machine: str,
+           build_id: bytes, description: bytes) -> "SharedObject":
+    """The image of probes ``names``, each with the slots ``slots_of_arguments`` gives its ``arguments``."""
     arch = _ARCHES.get(machine)
     if arch is None:
         supported = ", ".join(sorted(_ARCHES))
@@ -442,13 +465,12 @@ def build_shared_object(provider: str, probes: "Sequence[ProbeDef]", machine: st
     if len(build_id) != BUILD_ID_SIZE:
         raise ValueError(f"the build-id must be {BUILD_ID_SIZE} bytes, not {len(build_id)}")
     _check_identifier("provider", provider)
-    names, shapes = zip(*probes) if probes else ((), ())
     prefix = provider.encode() + b"\0"
     made: "dict[int, _Ending]" = {}
-    endings = _once_per_arguments(shapes, lambda args: _ending(prefix, args, arch), made)
-    if not _plainly_valid(names, [args for args, _, _ in made.values()]):
-        _check_each(probes)
-    count = len(probes)
+    endings = _once_per_arguments(arguments, lambda args: _ending(prefix, slots_of_arguments(args), arch), made)
+    if not _plainly_valid(names, [slots for slots, _, _ in made.values()]):
+        _check_each([ProbeDef(name, slots) for name, (slots, _, _) in zip(names, endings)])
+    count = len(names)
     stub_size = len(arch.stub)
 
     contents = {
@@ -545,16 +567,6 @@ def _names_and_arguments(provider: "ProviderSpec") -> "tuple[tuple[str, ...], tu
     """The probes' names and argument tuples, as two columns (a provider with probes)."""
     columns = zip(*provider.probes)  # names, argument tuples, then the fields not needed here
     return next(columns), next(columns)
-
-
-def probe_defs(provider: "ProviderSpec") -> "list[ProbeDef]":
-    """Every probe of ``provider`` as the ELF writer sees it."""
-    if not provider.probes:
-        return []
-    names, arguments = _names_and_arguments(provider)
-    slots = _once_per_arguments(arguments, _slots_of_args, {})
-    # ProbeDef(name, slots) for each pair, without the Python-level argument checks of its __new__.
-    return list(map(tuple.__new__, [ProbeDef] * len(names), zip(names, slots)))
 
 
 def describe(provider: "ProviderSpec") -> bytes:
