@@ -13,19 +13,25 @@ import struct
 import subprocess
 from functools import cached_property
 from pathlib import Path
-from typing import Any, List, NamedTuple, Tuple
+from typing import Any, List, NamedTuple, Optional, Tuple
 
 import pytest
 
 from prerequisites import require_tool
+from tracers import I16, U8, tracer
+from tracers._spec import ArgSpec, ProbeSpec, ProviderSpec
+from tracers._types import arg_type_of
 from tracers.runtime.usdt._elf import (
     BASE_SYMBOL,
     MAX_ARGS,
     ArgSlot,
     ProbeDef,
     SharedObject,
+    build_provider_object,
     build_shared_object,
+    describe,
     host_machine,
+    probe_def,
 )
 
 
@@ -508,3 +514,43 @@ def test_every_stub_of_a_large_object_is_callable(tmp_path: Path) -> None:
     for stub_at, semaphore_at in zip(built.stubs, built.semaphores):
         prototype(base + stub_at)(-5)
         assert ctypes.c_uint16.from_address(base + semaphore_at).value == 0
+
+
+def _declared_provider() -> Any:
+    """A provider's spec as ``@tracer`` makes it: signatures repeated, interleaved, of every kind."""
+    class LaidOut:
+        def first(a: int, b: str): ...
+        def again(a: int, b: str): ...
+        def blob(data: bytes, n: U8): ...
+        def nothing(): ...
+        def back(a: int, b: str): ...
+        def maybe(x: Optional[int], y: I16, z: bool): ...
+        def blob_again(data: bytes, n: U8): ...
+
+    return tracer(provider="laid_out_from_spec")(LaidOut).__tracers_provider__
+
+
+@pytest.mark.parametrize("machine", MACHINES)
+def test_an_object_laid_out_from_a_spec_equals_the_one_from_its_probe_definitions(machine: str) -> None:
+    """The backend lays a provider out from its spec's columns; the image must be byte for byte the one
+    built from a ProbeDef per probe."""
+    spec = _declared_provider()
+    description = describe(spec)
+    from_spec = build_provider_object(spec, machine, BUILD_ID, description)
+    from_defs = build_shared_object(spec.name, [probe_def(p) for p in spec.probes], machine, BUILD_ID, description)
+    assert from_spec == from_defs
+    notes = Elf(from_spec.data).notes()
+    assert [n.name for n in notes] == [p.name for p in spec.probes]
+    assert notes[2].args == notes[6].args != notes[0].args == notes[1].args == notes[4].args
+
+
+def test_a_spec_with_too_many_argument_slots_is_refused_as_its_probe_definitions_are() -> None:
+    """Seven bytes values take fourteen slots: the spec path names the probe, as the ProbeDef path does."""
+    wide = tuple(ArgSpec(f"b{i}", arg_type_of(bytes)) for i in range(7))
+    spec = ProviderSpec("too_wide", "TooWide", __name__, (ProbeSpec("ok", (), "f.py", 1),
+                                                           ProbeSpec("too_many", wide, "f.py", 2)))
+    with pytest.raises(ValueError, match="probe 'too_many' has 14 argument slots") as from_spec:
+        build_provider_object(spec, "x86_64", BUILD_ID, describe(spec))
+    with pytest.raises(ValueError) as from_defs:
+        build_shared_object(spec.name, [probe_def(p) for p in spec.probes], "x86_64", BUILD_ID, describe(spec))
+    assert str(from_spec.value) == str(from_defs.value)
