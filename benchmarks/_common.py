@@ -128,6 +128,8 @@ def make_venv(path: Path, repo: Optional[Path] = None, sitecustomize: Optional[s
                                check=True, capture_output=True, text=True).stdout.strip())
     if repo is not None:
         shutil.copytree(repo / "tracers", site / "tracers", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(repo / "_tracers_importhook", site / "_tracers_importhook",
+                        ignore=shutil.ignore_patterns("__pycache__"))
         for name in ("tracers-importhook.pth", "_tracers_pytestplugin.py"):
             shutil.copy2(repo / name, site / name)
     if sitecustomize is not None:

@@ -1,14 +1,17 @@
 """Whole-process start-up cost of tracers, in clean virtual environments.
 
-Three virtual environments are made in a temporary directory from the Python
+Four virtual environments are made in a temporary directory from the Python
 that runs this script, with no ``.pth`` file but tracers' own:
 
     plain      nothing installed
     installed  tracers copied into site-packages as a wheel installs it
-               (the package, ``tracers-importhook.pth``, the pytest entry
-               module), bytecode compiled
+               (the package, the hook's finder ``_tracers_importhook``,
+               ``tracers-importhook.pth``, the pytest entry module), bytecode
+               compiled
     hooked     the same, plus a ``sitecustomize.py`` that installs the import
-               hook (the two lines ``python -m tracers sitecustomize`` prints)
+               hook (the lines ``python -m tracers sitecustomize`` prints)
+    by name    the same, with ``import tracers.importhook;
+               tracers.importhook.install()`` in its ``sitecustomize.py``
 
 Each line of the report runs two commands in turn, A B A B ..., as fresh
 processes, and gives the median of each command's wall time and CPU time
@@ -65,7 +68,13 @@ HELLO = textwrap.dedent('''\
 HOLDER = HELLO.replace('probe(Hello.greeted("world", 1))\nprint("hello, world")',
                        'import sys\nprint("ready", flush=True)\nsys.stdin.read()')
 
-SITECUSTOMIZE = "import tracers.importhook\ntracers.importhook.install()\n"
+BY_NAME = "import tracers.importhook\ntracers.importhook.install()\n"
+
+
+def sitecustomize_lines(repo: Path) -> str:
+    """What ``python -m tracers sitecustomize`` of ``repo`` prints."""
+    return subprocess.run([sys.executable, "-m", "tracers", "sitecustomize"], env=environment({"PYTHONPATH": str(repo)}),
+                          cwd=str(repo), check=True, capture_output=True, text=True).stdout
 class Pair:
     """Two commands timed in turn; figures are medians, ratios are taken pair by pair."""
 
@@ -148,7 +157,8 @@ def main() -> None:
         base = Path(temporary)
         plain = make_venv(base / "plain")
         installed = make_venv(base / "installed", repo)
-        hooked = make_venv(base / "hooked", repo, SITECUSTOMIZE)
+        hooked = make_venv(base / "hooked", repo, sitecustomize_lines(repo))
+        by_name = make_venv(base / "by-name", repo, BY_NAME)
         work = base / "work"
         work.mkdir()
         (work / "hello.py").write_text(HELLO)
@@ -177,6 +187,8 @@ def main() -> None:
             Pair("hello.py (one provider, off) / -c pass", [i, "hello.py"], [i, "-c", "pass"], off, off, cwd),
             Pair("tracers-importhook.pth, variable unset: -c pass / plain", [i, "-c", "pass"], [p, "-c", "pass"],
                  off, off, cwd),
+            Pair("hook from sitecustomize by the package's name (tracers.importhook), off / plain",
+                 [str(by_name), "-c", "pass"], [p, "-c", "pass"], off, off, cwd),
         ]
         if options.only:
             lines = [lines[int(n) - 1] for n in options.only.split(",")]

@@ -65,11 +65,13 @@ def warn(message: str) -> None:
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+#: Where tracers' own code lies: the package, and the hook's finder installed beside it.
+OWN_DIRECTORIES = (_PACKAGE_DIR, os.path.join(os.path.dirname(os.path.dirname(_PACKAGE_DIR)), "_tracers_importhook", ""))
 
 
 def user_frame(frame: "Optional[FrameType]") -> "Optional[FrameType]":
     """The first frame, from ``frame`` outwards, whose code is not tracers' own."""
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and frame.f_code.co_filename.startswith(OWN_DIRECTORIES):
         frame = frame.f_back
     return frame
 

@@ -60,7 +60,17 @@ def test_sitecustomize_write_appends_once(python, tmp_path):
         result = python(["-m", "tracers", "sitecustomize", "--write", str(tmp_path)])
         assert result.returncode == 0, result.stderr
     text = target.read_text()
-    assert text.startswith("import os\n") and text.count("tracers.importhook.install()") == 1
+    assert text.startswith("import os\n") and text.count("_tracers_importhook.install()") == 1
+    assert "already installs the hook" in result.stderr
+
+
+def test_sitecustomize_write_knows_the_hook_by_the_package_s_name(python, tmp_path):
+    """A sitecustomize.py that installs the hook as ``tracers.importhook`` does is left as it is."""
+    target = tmp_path / "sitecustomize.py"
+    target.write_text("import tracers.importhook\ntracers.importhook.install()\n")
+    result = python(["-m", "tracers", "sitecustomize", "--write", str(tmp_path)])
+    assert result.returncode == 0, result.stderr
+    assert target.read_text() == "import tracers.importhook\ntracers.importhook.install()\n"
     assert "already installs the hook" in result.stderr
 
 

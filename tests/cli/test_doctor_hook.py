@@ -38,7 +38,7 @@ def test_a_sitecustomize_that_only_mentions_it_is_pointed_at(python, tmp_path):
     site.mkdir()
     (site / "sitecustomize.py").write_text("import tracers.importhook  # install() forgotten\n")
     lines = _doctor_lines(python(["-m", "tracers", "doctor"], env={"PYTHONPATH": str(site)}))
-    assert (f"import hook: not active, although {site / 'sitecustomize.py'} mention tracers.importhook: "
+    assert (f"import hook: not active, although {site / 'sitecustomize.py'} mention the import hook: "
             f"check that it calls install()") in lines
 
 

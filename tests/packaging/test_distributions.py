@@ -40,9 +40,9 @@ def run(args: List[str], **kwargs) -> subprocess.CompletedProcess:
 
 
 def package_files() -> List[str]:
-    """Every file of the package in the checkout, as a path relative to the repository."""
-    return sorted(str(path.relative_to(REPO)) for path in (REPO / "tracers").rglob("*")
-                  if path.is_file() and "__pycache__" not in path.parts)
+    """Every file of the packages in the checkout (tracers and its hook's finder), relative to the repository."""
+    return sorted(str(path.relative_to(REPO)) for package in ("tracers", "_tracers_importhook")
+                  for path in (REPO / package).rglob("*") if path.is_file() and "__pycache__" not in path.parts)
 
 
 def shipped_pth_files() -> List[str]:
@@ -101,11 +101,12 @@ def test_the_wheel_holds_the_package_its_marker_and_the_license(dists: Dists) ->
     assert re.search(r"^\[console_scripts\]\ntracers = tracers\.cli:main$", entry_points, re.M), entry_points
     missing = [path for path in package_files() if path not in names]
     assert missing == [], "files of the package missing from the wheel"
-    assert "tracers/py.typed" in names
+    assert {"tracers/py.typed", "_tracers_importhook/py.typed"} <= names
     assert [name for name in shipped_pth_files() if name not in names] == []
     top = {name.split("/")[0] for name in names} - {info}
-    # The package, the .pth files it ships, and the pytest plugin's small entry module.
-    assert top == {"tracers", "_tracers_pytestplugin.py"} | set(shipped_pth_files()), \
+    # The package, the hook's finder (importable without the package, at start-up), the .pth files
+    # it ships, and the pytest plugin's small entry module.
+    assert top == {"tracers", "_tracers_importhook", "_tracers_pytestplugin.py"} | set(shipped_pth_files()), \
         "the wheel installs something besides the package"
     assert re.search(r"^\[pytest11\]\ntracers = _tracers_pytestplugin$", entry_points, re.M), entry_points
 

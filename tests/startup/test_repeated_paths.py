@@ -13,6 +13,7 @@ ones made by import statements in tracers' own code.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -57,13 +58,13 @@ CHILD = textwrap.dedent("""\
     tracers.importhook.install()
     sys.path.insert(0, sys.argv[1])
     importlib.import_module("shop.plain_0")  # the first module: imports the loader
-    TRACERS_DIR = sys.argv[2]
+    OURS = tuple(sys.argv[2].split("|"))  # the package's directory and the finder's
     found = []
 
     def profile(frame, event, arg):
         if event == "call" and frame.f_code.co_name in ("_handle_fromlist", "parent"):
             caller = frame.f_back
-            if caller is not None and caller.f_code.co_filename.startswith(TRACERS_DIR):
+            if caller is not None and caller.f_code.co_filename.startswith(OURS):
                 found.append(f"{caller.f_code.co_name} ({caller.f_code.co_filename}:{caller.f_lineno})")
 
     sys.setprofile(profile)
@@ -101,7 +102,8 @@ def calls_from_import_statements(tmp_path: Path, env: Dict[str, str]) -> List[st
         (package / f"probed_{index}.py").write_text(PROBED)
     clean = clean_environment(**env, TRACERS_RUNTIME_DIR=str(tmp_path / "runtime"))
     for _ in range(2):  # the second run reads what the first cached: the one whose calls are kept
-        done = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path), str(REPO / "tracers"), str(MODULES)],
+        ours = "|".join(os.path.join(REPO, name, "") for name in ("tracers", "_tracers_importhook"))
+        done = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path), ours, str(MODULES)],
                               env=clean, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
     found: List[str] = json.loads(done.stdout.splitlines()[-1])

@@ -64,16 +64,25 @@ def test_import_tracers_imports_only_the_package() -> None:
     assert added_by("import tracers") == ["tracers"]
 
 
-def test_installing_the_hook_imports_only_the_package_and_the_hook() -> None:
+def test_the_lines_tracers_prints_for_sitecustomize_import_only_the_finder() -> None:
+    """``python -m tracers sitecustomize``'s lines install the hook without importing the tracers package."""
+    from tracers.cli.snippet import SNIPPET
+
+    assert added_by(SNIPPET) == ["_tracers_importhook", "atexit"]  # atexit: compiled into Python
+
+
+def test_installing_the_hook_by_the_package_s_name_imports_only_the_package_and_the_hook() -> None:
     added = added_by("import tracers.importhook\ntracers.importhook.install()")
-    assert added == ["atexit", "tracers", "tracers.importhook"]  # atexit: compiled into Python
+    assert added == ["_tracers_importhook", "atexit", "tracers", "tracers.importhook"]
 
 
-def test_a_sitecustomize_that_installs_the_hook_imports_only_the_package_and_the_hook(tmp_path: Path) -> None:
-    """The module installing the hook binds ``tracers`` itself: it is not taken for one with probes."""
-    (tmp_path / "sitecustomize.py").write_text("import tracers.importhook\ntracers.importhook.install()\n")
+def test_a_sitecustomize_that_installs_the_hook_imports_only_the_finder(tmp_path: Path) -> None:
+    """The module installing the hook binds the finder's module itself: it is not taken for one with probes."""
+    from tracers.cli.snippet import SNIPPET
+
+    (tmp_path / "sitecustomize.py").write_text(SNIPPET)
     added = added_by("import sitecustomize", cwd=tmp_path)
-    assert added == ["atexit", "sitecustomize", "tracers", "tracers.importhook"]
+    assert added == ["_tracers_importhook", "atexit", "sitecustomize"]
 
 
 def test_importing_the_standard_library_under_the_hook_loads_no_more_of_tracers() -> None:
@@ -85,13 +94,14 @@ def test_importing_the_standard_library_under_the_hook_loads_no_more_of_tracers(
 def test_the_loader_is_still_the_package_s_attribute() -> None:
     """It comes with what it uses for every module it loads (the mode, the cache), not the parser."""
     added = added_by("import tracers.importhook\nassert tracers.importhook.TracersLoader.__name__ == 'TracersLoader'")
-    assert added == ["_collections", "tracers", "tracers._config", "tracers._record", "tracers._version",
-                     "tracers.importhook", "tracers.importhook._cache", "tracers.importhook._loader"]
+    assert added == ["_collections", "_tracers_importhook", "tracers", "tracers._config", "tracers._record",
+                     "tracers._version", "tracers.importhook", "tracers.importhook._cache", "tracers.importhook._loader"]
 
 
 def test_installing_the_hook_with_tracing_set_adds_only_the_mode() -> None:
     added = added_by("import tracers.importhook\ntracers.importhook.install()", env={"TRACERS": "usdt"})
-    assert added == ["_collections", "atexit", "tracers", "tracers._config", "tracers._record", "tracers.importhook"]
+    assert added == ["_collections", "_tracers_importhook", "atexit", "tracers", "tracers._config", "tracers._record",
+                     "tracers.importhook"]
 
 
 def test_the_pth_line_with_its_variable_unset_imports_nothing() -> None:
@@ -101,7 +111,7 @@ def test_the_pth_line_with_its_variable_unset_imports_nothing() -> None:
 
 def test_a_library_hook_imports_the_same() -> None:
     added = added_by("import tracers.importhook\ntracers.importhook.install(packages=['mylib'])")
-    assert added == ["atexit", "tracers", "tracers.importhook"]
+    assert added == ["_tracers_importhook", "atexit", "tracers", "tracers.importhook"]
 
 
 def test_api_names_are_imported_on_first_use() -> None:

@@ -176,7 +176,7 @@ def _import_hook_text(data: Data) -> list[str]:
     if data["active"]:
         state = f"active in this interpreter (installed by {sources or 'code run at start-up'})"
     elif sources:
-        state = f"not active, although {sources} mention tracers.importhook: check that it calls install()"
+        state = f"not active, although {sources} mention the import hook: check that it calls install()"
     else:
         state = ("not active: no sitecustomize.py, usercustomize.py or .pth file of this interpreter installs it "
                  "(python -m tracers sitecustomize --write, or run programs with python -m tracers run)")
@@ -203,9 +203,10 @@ def _hook_sources() -> list[str]:
 def _mentions_hook(path: str) -> bool:
     try:
         with open(path, encoding="utf-8", errors="replace") as file:
-            return "tracers.importhook" in file.read()
+            text = file.read()
     except OSError:
         return False
+    return "_tracers_importhook" in text or "tracers.importhook" in text  # the finder, by either name
 
 
 FACTS = (

@@ -7,11 +7,16 @@ import sys
 import sysconfig
 from typing import Optional
 
+# The hook's finder by the name that does not import the tracers package: every start-up pays
+# for what sitecustomize imports. "import tracers.importhook" installs the same finder.
 SNIPPET = """\
 # tracers: rewrite probe() statements at import (mode from the TRACERS variable)
-import tracers.importhook
-tracers.importhook.install()
+import _tracers_importhook
+_tracers_importhook.install()
 """
+
+# What installs the hook in a sitecustomize.py already, by either name.
+_INSTALLS = ("_tracers_importhook.install()", "tracers.importhook.install()")
 
 
 def sitecustomize(write: Optional[str]) -> int:
@@ -25,7 +30,7 @@ def sitecustomize(write: Optional[str]) -> int:
     if os.path.exists(path):
         with open(path, encoding="utf-8") as file:
             existing = file.read()
-    if "tracers.importhook.install()" in existing:
+    if any(call in existing for call in _INSTALLS):
         print(f"tracers: {path} already installs the hook", file=sys.stderr)
         return 0
     with open(path, "a", encoding="utf-8") as file:

@@ -18,10 +18,10 @@ from _frozen_importlib_external import MAGIC_NUMBER as _MAGIC
 
 from .._version import __version__
 
-# The standard import system's own function, bound by the package as the hook is
-# installed: this module is imported when the first module is loaded, and other
+# The standard import system's own function, bound by the finder's module as the hook
+# is installed: this module is imported when the first module is loaded, and other
 # tools swap the attribute for their own variants while they load a module.
-from . import _standard_cache_from_source as _cache_from_source
+from _tracers_importhook import _standard_cache_from_source as _cache_from_source
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:

@@ -103,7 +103,7 @@ def adopt_finder_class(cls: type) -> None:
 
 
 def _active_finder() -> Any:
-    from . import _installed_finder, installed
+    from _tracers_importhook import _installed_finder, installed
     return _installed_finder if installed() else None
 
 

@@ -6,14 +6,14 @@ happened, so most processes never load this module.
 """
 import sys
 
-from . import _ours, might_have_probe_sites
+from _tracers_importhook import _ours, might_have_probe_sites
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
     from types import ModuleType
     from typing import Optional, Sequence
 
-    from . import TracersFinder
+    from _tracers_importhook import TracersFinder
 
 
 def warn_about_earlier_imports(packages: "Optional[Sequence[str]]", finder: "TracersFinder",

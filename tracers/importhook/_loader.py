@@ -15,7 +15,9 @@ from _imp import _fix_co_filename  # type: ignore[attr-defined]  # not in typesh
 # ``from .. import _config`` in get_code would make every module resolve a relative name and
 # run importlib's handling of a package's from-list.
 from .. import _config
-from . import _apply, _cache, might_have_probe_sites
+from _tracers_importhook import _apply, might_have_probe_sites
+
+from . import _cache
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:

@@ -11,6 +11,7 @@ import builtins
 import os
 import sys
 
+from .._report import OWN_DIRECTORIES
 from ._loader import TracersLoader, compile_main
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
@@ -121,7 +122,6 @@ def raise_uncaught(error: BaseException) -> "NoReturn":
     raise error
 
 
-_PACKAGE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
 
 
 def user_traceback(tb: "Optional[TracebackType]") -> "Optional[TracebackType]":
@@ -179,7 +179,7 @@ def _as_python_m(frames: "list[TracebackType]", codes: "list[Any]",
 
 
 def _is_ours(filename: str) -> bool:
-    return filename.startswith(_PACKAGE_DIR)
+    return filename.startswith(OWN_DIRECTORIES)
 
 
 def _is_runpy(filename: str) -> bool:

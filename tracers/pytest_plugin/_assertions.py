@@ -20,10 +20,10 @@ import warnings
 from typing import Any, Callable, Optional
 
 from .. import _fire
+from .._report import OWN_DIRECTORIES
 from ..importhook import _cache
 from ..importhook._transform import rewrite, uses_probe
 
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def compose(enabled: bool) -> Optional[Callable[[], None]]:
@@ -61,7 +61,7 @@ def compose(enabled: bool) -> Optional[Callable[[], None]]:
 def rewrite_probes(tree: Any, source: Any, module_path: Any, enabled: bool) -> None:
     """Rewrite the probe statements of a module's tree in place, as the import hook would."""
     path = None if module_path is None else os.fspath(module_path)
-    if path is not None and os.path.abspath(path).startswith(_PACKAGE_DIR):
+    if path is not None and os.path.abspath(path).startswith(OWN_DIRECTORIES):
         return  # tracers' own modules (pytest rewrites plugins' asserts) are never rewritten
     if not isinstance(source, bytes) or not uses_probe(source):
         return
