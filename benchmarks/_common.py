@@ -1,7 +1,6 @@
 """Helpers shared by the benchmark scripts: child processes, clean virtual environments, statistics, tables."""
 from __future__ import annotations
 
-import compileall
 import json
 import os
 import platform
@@ -122,6 +121,8 @@ def make_venv(path: Path, repo: Optional[Path] = None, sitecustomize: Optional[s
     ``repo``: a checkout whose tracers is copied in as a wheel installs it;
     ``sitecustomize``: the text of a ``sitecustomize.py`` to add.
     """
+    import compileall  # here: the measuring children that import this module must not carry its imports
+
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
     python = path / "bin" / "python"
     site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
