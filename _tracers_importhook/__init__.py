@@ -2,7 +2,8 @@
 
 ``tracers.importhook`` is its public name. This package lies outside the
 ``tracers`` package so that a ``sitecustomize.py`` can install the hook
-without importing that one: every Python start-up pays for what it imports. ``python -m tracers sitecustomize`` prints the two lines::
+without importing that one: every Python start-up pays for what it imports.
+``python -m tracers sitecustomize`` prints the two lines::
 
     import _tracers_importhook
     _tracers_importhook.install()

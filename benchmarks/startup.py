@@ -48,7 +48,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, environment, instructions, load, machine, make_venv, median, table, timed, verdict  # noqa: E402
+from _common import (REPO, environment, instructions, load, machine, make_venv, median, table, timed,  # noqa: E402
+                     verdict)
 
 HELLO = textwrap.dedent('''\
     from tracers import probe, tracer
@@ -73,8 +74,11 @@ BY_NAME = "import tracers.importhook\ntracers.importhook.install()\n"
 
 def sitecustomize_lines(repo: Path) -> str:
     """What ``python -m tracers sitecustomize`` of ``repo`` prints."""
-    return subprocess.run([sys.executable, "-m", "tracers", "sitecustomize"], env=environment({"PYTHONPATH": str(repo)}),
-                          cwd=str(repo), check=True, capture_output=True, text=True).stdout
+    return subprocess.run([sys.executable, "-m", "tracers", "sitecustomize"],
+                          env=environment({"PYTHONPATH": str(repo)}), cwd=str(repo), check=True,
+                          capture_output=True, text=True).stdout
+
+
 class Pair:
     """Two commands timed in turn; figures are medians, ratios are taken pair by pair."""
 

@@ -66,7 +66,8 @@ def warn(message: str) -> None:
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 #: Where tracers' own code lies: the package, and the hook's finder installed beside it.
-OWN_DIRECTORIES = (_PACKAGE_DIR, os.path.join(os.path.dirname(os.path.dirname(_PACKAGE_DIR)), "_tracers_importhook", ""))
+OWN_DIRECTORIES = (_PACKAGE_DIR,
+                   os.path.join(os.path.dirname(os.path.dirname(_PACKAGE_DIR)), "_tracers_importhook", ""))
 
 
 def user_frame(frame: "Optional[FrameType]") -> "Optional[FrameType]":

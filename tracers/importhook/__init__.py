@@ -14,7 +14,7 @@ or run the program with ``python -m tracers run``, or set
 installs with tracers then calls :func:`startup` as Python starts (``run``
 sets it, so that its child processes get the hook too).
 """
-# The finder itself lives in the top-level module ``_tracers_importhook``, which
+# The finder itself lives in the package ``_tracers_importhook``, beside this one, which
 # a sitecustomize.py imports without this package (what ``python -m tracers
 # sitecustomize`` prints): every Python start-up pays for the modules it
 # imports. This package names the same objects, and holds the loader and the

@@ -122,8 +122,6 @@ def raise_uncaught(error: BaseException) -> "NoReturn":
     raise error
 
 
-
-
 def user_traceback(tb: "Optional[TracebackType]") -> "Optional[TracebackType]":
     """``tb`` as plain Python would show it.
 

@@ -25,7 +25,6 @@ from ..importhook import _cache
 from ..importhook._transform import rewrite, uses_probe
 
 
-
 def compose(enabled: bool) -> Optional[Callable[[], None]]:
     """Make pytest's assertion rewriting rewrite probe statements too; return the undo.
 
