@@ -333,11 +333,11 @@ def test_the_parts_kept_from_a_first_object_fit_every_later_one(
     shapes = [(count, len(description)) for count in (0, 1, 3, 2_500) for description in (b"", b"d" * 70_000)]
     objects = [(f"p{count}_{size}", [ProbeDef(f"probe_{i}", WIDE[: i % (MAX_ARGS + 1)]) for i in range(count)],
                 bytes(size)) for count, size in shapes]
-    monkeypatch.setattr(_elf, "_FIXED", {})
+    monkeypatch.setattr(_elf, "_FRAMES", {})
     kept = [build_shared_object(name, probes, machine, BUILD_ID, description)
             for name, probes, description in reversed(objects)]  # all with the parts of the largest
     for (name, probes, description), built in zip(reversed(objects), kept):
-        monkeypatch.setattr(_elf, "_FIXED", {})
+        monkeypatch.setattr(_elf, "_FRAMES", {})
         assert build_shared_object(name, probes, machine, BUILD_ID, description) == built
 
 

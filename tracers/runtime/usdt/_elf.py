@@ -59,8 +59,6 @@ if TYPE_CHECKING:
     _T = TypeVar("_T")
     _Args = TypeVar("_Args", "tuple[ArgSlot, ...]", "tuple[ArgSpec, ...]")
     _Ending = tuple["tuple[ArgSlot, ...]", int, list[bytes]]
-    # build-id note header, .dynamic, build-id segment, stack segment, notes' step, section header parts
-    _Fixed = tuple[bytes, bytes, bytes, bytes, int, list[tuple[str, bool, bytes, bytes]]]
 
 __all__ = [
     "MAX_ARGS",
@@ -232,6 +230,10 @@ class _Fields:
         """The record's bytes as one integer, little-endian."""
         return int.from_bytes(self.pack(*values), "little")
 
+    def shift(self, field: int) -> int:
+        """Where field number ``field`` starts in :meth:`value`'s integer, in bits."""
+        return 8 * sum(self._widths[:field])
+
 
 def _text(data: bytes) -> int:
     """Fixed bytes (an identification, a note's owner) as a field's integer."""
@@ -245,7 +247,8 @@ _SYM = _Fields(4, 1, 1, 2, 8, 8)
 _DYN = _Fields(8, 8)
 # namesz, descsz, type, owner "stapsdt\0", then the descriptor's pc, base, semaphore
 _NOTE_HEADER = _Fields(4, 4, 4, 8, 8, 8, 8)
-_NOTE_DESCSZ_SHIFT = 32  # descsz, the only field that does not grow by a constant step from note to note
+_NOTE_DESCSZ_SHIFT = _NOTE_HEADER.shift(1)  # descsz: the only field that does not grow by a step from note to note
+_NOTE_PC_SHIFT, _NOTE_BASE_SHIFT, _NOTE_SEMAPHORE_SHIFT = (_NOTE_HEADER.shift(field) for field in (4, 5, 6))
 _BUILD_ID_HEADER = _Fields(4, 4, 4, 4)
 
 _SEMAPHORE_SIZE = 2
@@ -296,83 +299,121 @@ _DYNSTR, (_BASE_NAME_OFFSET,) = _string_table([BASE_SYMBOL])
 _HASH = _Fields(4, 4, 4, 4, 4).pack(1, 2, 1, 0, 0)
 
 
+# Each section's name and alignment, in the order they are laid out.
+_ALIGNMENTS = tuple((name, alignment) for name, (_, _, alignment, _) in _SECTION_FORMATS.items())
+
+
 def _place(sizes: dict[str, int], page_size: int) -> dict[str, int]:
     """File offset (== address) of every section, then of the section header table."""
     offsets = {}
     position = _EHDR.size + _PHNUM * _PHDR.size
-    for name, (_, _, alignment, _) in _SECTION_FORMATS.items():
+    for name, alignment in _ALIGNMENTS:
         if name == ".dynamic":
             # A fresh page, so that the writable mapping never covers code.
             position = _align(position, page_size)
-        offsets[name] = position = _align(position, alignment)
+        offsets[name] = position = (position + alignment - 1) & -alignment  # _align, without a call
         position += sizes[name]
     offsets["section headers"] = _align(position, 8)
     return offsets
 
 
-# What is the same in every object of a machine, made with its first object and kept (not at
-# import: what imports this module without building an object, list, trace, help(), skips it).
-_FIXED: "dict[str, _Fixed]" = {}
-_PLACEMENT = _Fields(8, 8, 8)  # a section's address, offset and size
-_PLACEMENT_AT = 16  # where they start in its header, after its name, type and flags
+class _Frame(NamedTuple):
+    """What is the same in every object of a machine: each record but the fields that vary,
+    made with its first object and kept (not at import: what imports this module without
+    building an object, list, trace, help(), skips it)."""
+
+    elf_header: tuple[bytes, bytes]  # before and after e_shoff
+    build_id_header: bytes
+    dynamic: bytes
+    build_id_segment: bytes
+    stack_segment: bytes
+    base_symbol: tuple[bytes, bytes]  # .dynsym (the null symbol, then the base) before and after its value
+    note_start: int  # a note's header and addresses as one integer, but for descsz and the addresses
+    note_step: int  # from one note to the next, as such an integer
+    section_table: bytes  # the section headers; the address, offset and size of each in ``placements`` zero
+    placements: "tuple[tuple[str, int, bool], ...]"  # name, where its address goes in the table, whether loaded
 
 
-def _fixed_parts(arch: "_Arch", offsets: dict[str, int]) -> "_Fixed":
-    """The build-id note's header, ``.dynamic``, the build-id and stack segments, the notes'
-    step, and each section header's fields but its address, offset and size.
+_FRAMES: "dict[str, _Frame]" = {}
+_PLACEMENT_AT = 16  # where a section header's address, offset and size start, after its name, type and flags
+_PLACEMENT_SIZE = 24
+_SYMBOL_VALUE_AT = 8  # where a symbol's value starts, after its name, info, other and section index
 
-    ``.dynamic`` and the build-id segment point at the sections that come
-    first, which have the same size, hence the same offsets, in every object.
+
+def _frame(arch: "_Arch", offsets: dict[str, int], sizes: dict[str, int]) -> "_Frame":
+    """The records of ``arch``'s objects, but for the fields :func:`_build` fills in.
+
+    The sections before ``.text`` have the same size, hence the same offsets,
+    in every object: their section headers are whole here, and ``.dynamic``
+    and the build-id segment, which point at them, too.
     """
-    sections = []
-    for name_offset, (name, (kind, flags, alignment, entry_size)) in zip(
-        _SECTION_NAME_OFFSETS, _SECTION_FORMATS.items()
+    headers = [bytes(_SHDR.size)]  # the null section
+    placements = []
+    for index, (name_offset, (name, (kind, flags, alignment, entry_size))) in enumerate(
+        zip(_SECTION_NAME_OFFSETS, _SECTION_FORMATS.items()), start=1
     ):
         link = _INDEX[_LINKS.get(name, "")]
         info = 1 if name == ".dynsym" else 0  # index of the first global symbol
-        # One record, cut around its placement: cheaper than two records of a few fields each.
-        header = _SHDR.pack(name_offset, kind, flags, 0, 0, 0, link, info, alignment, entry_size)
-        sections.append((name, bool(flags & _SHF_ALLOC), header[:_PLACEMENT_AT],
-                         header[_PLACEMENT_AT + _PLACEMENT.size:]))
+        loaded = bool(flags & _SHF_ALLOC)
+        if index < _INDEX[".text"]:  # the same size, hence the same place, in every object
+            offset, size = offsets[name], sizes[name]
+            headers.append(_SHDR.pack(name_offset, kind, flags, offset, offset, size, link, info, alignment,
+                                      entry_size))
+        else:
+            headers.append(_SHDR.pack(name_offset, kind, flags, 0, 0, 0, link, info, alignment, entry_size))
+            placements.append((name, index * _SHDR.size + _PLACEMENT_AT, loaded))
     values = {_DT_HASH: offsets[".hash"], _DT_STRTAB: offsets[".dynstr"], _DT_SYMTAB: offsets[".dynsym"],
               _DT_STRSZ: len(_DYNSTR), _DT_SYMENT: _SYM.size, _DT_NULL: 0}
     note = offsets[".note.gnu.build-id"]
-    return (
+    ident = b"\x7fELF" + bytes([2, 1, 1, 0, 0]) + bytes(7)  # 64-bit, little-endian, SysV
+    elf_header = _EHDR.pack(
+        _text(ident), _ET_DYN, arch.e_machine, 1,  # e_version
+        0, _EHDR.size, 0,  # e_entry, e_phoff, e_shoff (filled in)
+        0, _EHDR.size, _PHDR.size, _PHNUM,  # e_flags, e_ehsize, e_phentsize, e_phnum
+        _SHDR.size, len(_SECTIONS), _INDEX[".shstrtab"],  # e_shentsize, e_shnum, e_shstrndx
+    )
+    shoff_at = _EHDR.shift(6) // 8
+    symbol = bytes(_SYM.size) + _SYM.pack(  # the null symbol, then the base
+        _BASE_NAME_OFFSET, (_STB_GLOBAL << 4) | _STT_OBJECT, 0, _INDEX[".stapsdt.base"], 0, 1)
+    value_at = _SYM.size + _SYMBOL_VALUE_AT
+    return _Frame(
+        (elf_header[:shoff_at], elf_header[shoff_at + 8:]),
         _BUILD_ID_HEADER.pack(4, BUILD_ID_SIZE, _NT_GNU_BUILD_ID, _text(b"GNU\0")),
         b"".join(_DYN.pack(tag, values[tag]) for tag in _DYNAMIC_TAGS),
         _PHDR.pack(_PT_NOTE, _PF_R, note, note, note, _BUILD_ID_NOTE_SIZE, _BUILD_ID_NOTE_SIZE, 4),
         # Without PT_GNU_STACK, glibc assumes the object needs an executable stack.
         _PHDR.pack(_PT_GNU_STACK, _PF_R | _PF_W, 0, 0, 0, 0, 0, 16),
+        (symbol[:value_at], symbol[value_at + 8:]),
+        _NOTE_HEADER.value(8, 0, _NT_STAPSDT, _STAPSDT, 0, 0, 0),
         # From one note to the next, pc grows by a stub and the semaphore's address by a semaphore.
         _NOTE_HEADER.value(0, 0, 0, 0, len(arch.stub), 0, _SEMAPHORE_SIZE),
-        sections,
+        b"".join(headers),
+        tuple(placements),
     )
 
 
-def _section_headers(offsets: dict[str, int], sizes: dict[str, int],
-                     sections: "list[tuple[str, bool, bytes, bytes]]") -> bytes:
-    headers = [bytes(_SHDR.size)]  # the null section
-    for name, loaded, head, tail in sections:
+def _write_section_headers(image: bytearray, at: int, offsets: dict[str, int], sizes: dict[str, int],
+                           frame: "_Frame") -> None:
+    """The section header table, at ``at`` in ``image``: each header's address, offset and size filled in."""
+    image[at:] = frame.section_table
+    for name, placement, loaded in frame.placements:
         offset = offsets[name]
-        headers += head, _PLACEMENT.pack(offset if loaded else 0, offset, sizes[name]), tail
-    return b"".join(headers)
+        # address, offset, size: three 64-bit fields as one integer
+        fields = (sizes[name] << 64 | offset) << 64 | (offset if loaded else 0)
+        image[at + placement:at + placement + _PLACEMENT_SIZE] = fields.to_bytes(_PLACEMENT_SIZE, "little")
 
 
-def _program_headers(offsets: dict[str, int], sizes: dict[str, int], page_size: int,
-                     build_id_segment: bytes, stack_segment: bytes) -> bytes:
-    def segment(kind: int, flags: int, first: str, last: str, alignment: int) -> bytes:
-        start = offsets[first]
-        size = offsets[last] + sizes[last] - start
-        return _PHDR.pack(kind, flags, start, start, start, size, size, alignment)
-
+def _program_headers(offsets: dict[str, int], sizes: dict[str, int], page_size: int, frame: "_Frame") -> bytes:
     code_end = offsets[".stapsdt.base"] + sizes[".stapsdt.base"]  # from the ELF header on
-    code = _PHDR.pack(_PT_LOAD, _PF_R | _PF_X, 0, 0, 0, code_end, code_end, page_size)
+    dynamic = offsets[".dynamic"]
+    data_size = offsets[".probes"] + sizes[".probes"] - dynamic  # .dynamic, then the semaphores
     return b"".join((
-        code,
-        segment(_PT_LOAD, _PF_R | _PF_W, ".dynamic", ".probes", page_size),
-        segment(_PT_DYNAMIC, _PF_R | _PF_W, ".dynamic", ".dynamic", 8),
-        build_id_segment,
-        stack_segment,
+        _PHDR.pack(_PT_LOAD, _PF_R | _PF_X, 0, 0, 0, code_end, code_end, page_size),
+        _PHDR.pack(_PT_LOAD, _PF_R | _PF_W, dynamic, dynamic, dynamic, data_size, data_size, page_size),
+        _PHDR.pack(_PT_DYNAMIC, _PF_R | _PF_W, dynamic, dynamic, dynamic,
+                   sizes[".dynamic"], sizes[".dynamic"], 8),
+        frame.build_id_segment,
+        frame.stack_segment,
     ))
 
 
@@ -487,36 +528,32 @@ def _build(provider: str, names: "Sequence[str]", arguments: "Sequence[_Args]",
                   ".dynamic": _DYN.size * len(_DYNAMIC_TAGS), ".note.stapsdt": 0})
     # The notes point into the loaded sections, placed before them whatever the notes' size.
     offsets = _place(sizes, arch.page_size)
-    fixed = _FIXED.get(machine)
-    if fixed is None:
-        fixed = _FIXED[machine] = _fixed_parts(arch, offsets)
-    build_id_header, contents[".dynamic"], build_id_segment, stack_segment, step, sections = fixed
-    contents[".note.gnu.build-id"] = build_id_header + build_id
+    frame = _FRAMES.get(machine)
+    if frame is None:
+        frame = _FRAMES[machine] = _frame(arch, offsets, sizes)
+    contents[".note.gnu.build-id"] = frame.build_id_header + build_id
+    contents[".dynamic"] = frame.dynamic
     text, base, probes_at = offsets[".text"], offsets[".stapsdt.base"], offsets[".probes"]
     # Each note's header and descriptor as one integer: from one probe to the next, pc and
     # semaphore grow by a constant step and descsz is set apart.
-    header = _NOTE_HEADER.value(8, 0, _NT_STAPSDT, _STAPSDT, text, base, probes_at)
-    contents[".note.stapsdt"] = _notes(prefix, names, endings, header, step)
+    header = (frame.note_start | text << _NOTE_PC_SHIFT | base << _NOTE_BASE_SHIFT
+              | probes_at << _NOTE_SEMAPHORE_SHIFT)
+    contents[".note.stapsdt"] = _notes(prefix, names, endings, header, frame.note_step)
     sizes[".note.stapsdt"] = len(contents[".note.stapsdt"])
     offsets = _place(sizes, arch.page_size)
-
-    contents[".dynsym"] = bytes(_SYM.size) + _SYM.pack(  # the null symbol, then the base
-        _BASE_NAME_OFFSET, (_STB_GLOBAL << 4) | _STT_OBJECT, 0, _INDEX[".stapsdt.base"], base, 1)
-
-    contents["section headers"] = _section_headers(offsets, sizes, sections)
-    contents["program headers"] = _program_headers(offsets, sizes, arch.page_size, build_id_segment, stack_segment)
-    ident = b"\x7fELF" + bytes([2, 1, 1, 0, 0]) + bytes(7)  # 64-bit, little-endian, SysV
-    contents["ELF header"] = _EHDR.pack(
-        _text(ident), _ET_DYN, arch.e_machine, 1,  # e_version
-        0, _EHDR.size, offsets["section headers"],  # e_entry, e_phoff, e_shoff
-        0, _EHDR.size, _PHDR.size, _PHNUM,  # e_flags, e_ehsize, e_phentsize, e_phnum
-        _SHDR.size, len(_SECTIONS), _INDEX[".shstrtab"],  # e_shentsize, e_shnum, e_shstrndx
-    )
+    before, after = frame.base_symbol
+    contents[".dynsym"] = before + base.to_bytes(8, "little") + after
+    before, after = frame.elf_header
+    section_headers = offsets["section headers"]
+    contents["ELF header"] = before + section_headers.to_bytes(8, "little") + after
+    contents["program headers"] = _program_headers(offsets, sizes, arch.page_size, frame)
     offsets.update({"ELF header": 0, "program headers": _EHDR.size})
 
-    image = bytearray(offsets["section headers"] + len(contents["section headers"]))
+    image = bytearray(section_headers)
     for name, data in contents.items():
-        image[offsets[name] : offsets[name] + len(data)] = data
+        at = offsets[name]
+        image[at:at + len(data)] = data
+    _write_section_headers(image, section_headers, offsets, sizes, frame)
     return SharedObject(bytes(image), base, range(text, text + count * stub_size, stub_size),
                         range(probes_at, probes_at + count * _SEMAPHORE_SIZE, _SEMAPHORE_SIZE))
 
