@@ -59,6 +59,18 @@ if TYPE_CHECKING:
     _T = TypeVar("_T")
     _Args = TypeVar("_Args", "tuple[ArgSlot, ...]", "tuple[ArgSpec, ...]")
     _Ending = tuple["tuple[ArgSlot, ...]", int, list[bytes]]
+    _Frame = tuple[
+        tuple[bytes, bytes],  # the ELF header before and after e_shoff
+        bytes,  # the build-id note's header
+        bytes,  # .dynamic
+        bytes,  # the build-id segment
+        bytes,  # the stack segment
+        tuple[bytes, bytes],  # .dynsym (the null symbol, then the base) before and after the base's value
+        int,  # a note's header and addresses as one integer, but for descsz and the addresses
+        int,  # from one note to the next, as such an integer
+        bytes,  # the section header table; the address, offset and size of those in the next field zero
+        tuple[tuple[str, int, bool], ...],  # name, where its address goes in the table, whether loaded
+    ]
 
 __all__ = [
     "MAX_ARGS",
@@ -317,23 +329,9 @@ def _place(sizes: dict[str, int], page_size: int) -> dict[str, int]:
     return offsets
 
 
-class _Frame(NamedTuple):
-    """What is the same in every object of a machine: each record but the fields that vary,
-    made with its first object and kept (not at import: what imports this module without
-    building an object, list, trace, help(), skips it)."""
-
-    elf_header: tuple[bytes, bytes]  # before and after e_shoff
-    build_id_header: bytes
-    dynamic: bytes
-    build_id_segment: bytes
-    stack_segment: bytes
-    base_symbol: tuple[bytes, bytes]  # .dynsym (the null symbol, then the base) before and after its value
-    note_start: int  # a note's header and addresses as one integer, but for descsz and the addresses
-    note_step: int  # from one note to the next, as such an integer
-    section_table: bytes  # the section headers; the address, offset and size of each in ``placements`` zero
-    placements: "tuple[tuple[str, int, bool], ...]"  # name, where its address goes in the table, whether loaded
-
-
+# What is the same in every object of a machine, made with its first object and kept (not at
+# import: what imports this module without building an object, list, trace, help(), skips it).
+# A plain tuple (see _Frame): a record class costs every process that loads the backend a class.
 _FRAMES: "dict[str, _Frame]" = {}
 _PLACEMENT_AT = 16  # where a section header's address, offset and size start, after its name, type and flags
 _PLACEMENT_SIZE = 24
@@ -376,7 +374,7 @@ def _frame(arch: "_Arch", offsets: dict[str, int], sizes: dict[str, int]) -> "_F
     symbol = bytes(_SYM.size) + _SYM.pack(  # the null symbol, then the base
         _BASE_NAME_OFFSET, (_STB_GLOBAL << 4) | _STT_OBJECT, 0, _INDEX[".stapsdt.base"], 0, 1)
     value_at = _SYM.size + _SYMBOL_VALUE_AT
-    return _Frame(
+    return (
         (elf_header[:shoff_at], elf_header[shoff_at + 8:]),
         _BUILD_ID_HEADER.pack(4, BUILD_ID_SIZE, _NT_GNU_BUILD_ID, _text(b"GNU\0")),
         b"".join(_DYN.pack(tag, values[tag]) for tag in _DYNAMIC_TAGS),
@@ -393,17 +391,19 @@ def _frame(arch: "_Arch", offsets: dict[str, int], sizes: dict[str, int]) -> "_F
 
 
 def _write_section_headers(image: bytearray, at: int, offsets: dict[str, int], sizes: dict[str, int],
-                           frame: "_Frame") -> None:
-    """The section header table, at ``at`` in ``image``: each header's address, offset and size filled in."""
-    image[at:] = frame.section_table
-    for name, placement, loaded in frame.placements:
+                           table: bytes, placements: "tuple[tuple[str, int, bool], ...]") -> None:
+    """The section header table, at ``at`` in ``image``: the address, offset and size of each in
+    ``placements`` filled in."""
+    image[at:] = table
+    for name, placement, loaded in placements:
         offset = offsets[name]
         # address, offset, size: three 64-bit fields as one integer
         fields = (sizes[name] << 64 | offset) << 64 | (offset if loaded else 0)
         image[at + placement:at + placement + _PLACEMENT_SIZE] = fields.to_bytes(_PLACEMENT_SIZE, "little")
 
 
-def _program_headers(offsets: dict[str, int], sizes: dict[str, int], page_size: int, frame: "_Frame") -> bytes:
+def _program_headers(offsets: dict[str, int], sizes: dict[str, int], page_size: int,
+                     build_id_segment: bytes, stack_segment: bytes) -> bytes:
     code_end = offsets[".stapsdt.base"] + sizes[".stapsdt.base"]  # from the ELF header on
     dynamic = offsets[".dynamic"]
     data_size = offsets[".probes"] + sizes[".probes"] - dynamic  # .dynamic, then the semaphores
@@ -412,8 +412,8 @@ def _program_headers(offsets: dict[str, int], sizes: dict[str, int], page_size: 
         _PHDR.pack(_PT_LOAD, _PF_R | _PF_W, dynamic, dynamic, dynamic, data_size, data_size, page_size),
         _PHDR.pack(_PT_DYNAMIC, _PF_R | _PF_W, dynamic, dynamic, dynamic,
                    sizes[".dynamic"], sizes[".dynamic"], 8),
-        frame.build_id_segment,
-        frame.stack_segment,
+        build_id_segment,
+        stack_segment,
     ))
 
 
@@ -531,29 +531,30 @@ def _build(provider: str, names: "Sequence[str]", arguments: "Sequence[_Args]",
     frame = _FRAMES.get(machine)
     if frame is None:
         frame = _FRAMES[machine] = _frame(arch, offsets, sizes)
-    contents[".note.gnu.build-id"] = frame.build_id_header + build_id
-    contents[".dynamic"] = frame.dynamic
+    (elf_header, build_id_header, contents[".dynamic"], build_id_segment, stack_segment, base_symbol,
+     note_start, note_step, section_table, placements) = frame
+    contents[".note.gnu.build-id"] = build_id_header + build_id
     text, base, probes_at = offsets[".text"], offsets[".stapsdt.base"], offsets[".probes"]
     # Each note's header and descriptor as one integer: from one probe to the next, pc and
     # semaphore grow by a constant step and descsz is set apart.
-    header = (frame.note_start | text << _NOTE_PC_SHIFT | base << _NOTE_BASE_SHIFT
+    header = (note_start | text << _NOTE_PC_SHIFT | base << _NOTE_BASE_SHIFT
               | probes_at << _NOTE_SEMAPHORE_SHIFT)
-    contents[".note.stapsdt"] = _notes(prefix, names, endings, header, frame.note_step)
+    contents[".note.stapsdt"] = _notes(prefix, names, endings, header, note_step)
     sizes[".note.stapsdt"] = len(contents[".note.stapsdt"])
     offsets = _place(sizes, arch.page_size)
-    before, after = frame.base_symbol
+    before, after = base_symbol
     contents[".dynsym"] = before + base.to_bytes(8, "little") + after
-    before, after = frame.elf_header
+    before, after = elf_header
     section_headers = offsets["section headers"]
     contents["ELF header"] = before + section_headers.to_bytes(8, "little") + after
-    contents["program headers"] = _program_headers(offsets, sizes, arch.page_size, frame)
+    contents["program headers"] = _program_headers(offsets, sizes, arch.page_size, build_id_segment, stack_segment)
     offsets.update({"ELF header": 0, "program headers": _EHDR.size})
 
     image = bytearray(section_headers)
     for name, data in contents.items():
         at = offsets[name]
         image[at:at + len(data)] = data
-    _write_section_headers(image, section_headers, offsets, sizes, frame)
+    _write_section_headers(image, section_headers, offsets, sizes, section_table, placements)
     return SharedObject(bytes(image), base, range(text, text + count * stub_size, stub_size),
                         range(probes_at, probes_at + count * _SEMAPHORE_SIZE, _SEMAPHORE_SIZE))
 
