@@ -182,24 +182,19 @@ def _guarded(label: str, emit: "Callable[..., None]") -> "Callable[..., None]":
 def snake_case(name: str) -> str:
     """``SimpleProbes`` -> ``simple_probes``, ``HTTPServer`` -> ``http_server``.
 
-    The regular expressions' meaning, without importing ``re``: an ASCII
-    capital gets a ``_`` before it when it ends a run of capitals and a
-    lowercase letter follows (``HTTPServer``), and then wherever it follows a
+    The regular expressions' meaning, without importing ``re``, in one pass:
+    an ASCII capital gets a ``_`` before it when it ends a run of capitals and
+    a lowercase letter follows (``HTTPServer``), or when it follows a
     lowercase letter or a digit.
     """
-    ends_run = [
-        "_" + c if 0 < i < len(name) - 1 and _capital(c) and _capital(name[i - 1]) and "a" <= name[i + 1] <= "z"
+    last = len(name) - 1
+    return "".join([
+        "_" + c if "A" <= c <= "Z" and i and (
+            "a" <= name[i - 1] <= "z" or "0" <= name[i - 1] <= "9"  # follows a lowercase letter or a digit
+            or "A" <= name[i - 1] <= "Z" and i < last and "a" <= name[i + 1] <= "z")  # ends a run of capitals
         else c
         for i, c in enumerate(name)
-    ]
-    text = "".join(ends_run)
-    split = ["_" + c if i and _capital(c) and ("a" <= text[i - 1] <= "z" or "0" <= text[i - 1] <= "9") else c
-             for i, c in enumerate(text)]
-    return "".join(split).lower()
-
-
-def _capital(c: str) -> bool:
-    return "A" <= c <= "Z"
+    ]).lower()
 
 
 @overload
