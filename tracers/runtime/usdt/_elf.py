@@ -331,10 +331,11 @@ def _place(sizes: dict[str, int], page_size: int) -> dict[str, int]:
 
 # What is the same in every object of a machine, made with its first object and kept (not at
 # import: what imports this module without building an object, list, trace, help(), skips it).
-# A plain tuple (see _Frame): a record class costs every process that loads the backend a class.
+# A plain tuple (its fields: see _Frame): a record class would cost every process that loads the
+# backend one more class to build.
 _FRAMES: "dict[str, _Frame]" = {}
 _PLACEMENT_AT = 16  # where a section header's address, offset and size start, after its name, type and flags
-_PLACEMENT_SIZE = 24
+_PLACEMENT_SIZE = 24  # three 64-bit fields
 _SYMBOL_VALUE_AT = 8  # where a symbol's value starts, after its name, info, other and section index
 
 
@@ -352,14 +353,13 @@ def _frame(arch: "_Arch", offsets: dict[str, int], sizes: dict[str, int]) -> "_F
     ):
         link = _INDEX[_LINKS.get(name, "")]
         info = 1 if name == ".dynsym" else 0  # index of the first global symbol
-        loaded = bool(flags & _SHF_ALLOC)
         if index < _INDEX[".text"]:  # the same size, hence the same place, in every object
             offset, size = offsets[name], sizes[name]
             headers.append(_SHDR.pack(name_offset, kind, flags, offset, offset, size, link, info, alignment,
                                       entry_size))
         else:
             headers.append(_SHDR.pack(name_offset, kind, flags, 0, 0, 0, link, info, alignment, entry_size))
-            placements.append((name, index * _SHDR.size + _PLACEMENT_AT, loaded))
+            placements.append((name, index * _SHDR.size + _PLACEMENT_AT, bool(flags & _SHF_ALLOC)))
     values = {_DT_HASH: offsets[".hash"], _DT_STRTAB: offsets[".dynstr"], _DT_SYMTAB: offsets[".dynsym"],
               _DT_STRSZ: len(_DYNSTR), _DT_SYMENT: _SYM.size, _DT_NULL: 0}
     note = offsets[".note.gnu.build-id"]
@@ -370,7 +370,7 @@ def _frame(arch: "_Arch", offsets: dict[str, int], sizes: dict[str, int]) -> "_F
         0, _EHDR.size, _PHDR.size, _PHNUM,  # e_flags, e_ehsize, e_phentsize, e_phnum
         _SHDR.size, len(_SECTIONS), _INDEX[".shstrtab"],  # e_shentsize, e_shnum, e_shstrndx
     )
-    shoff_at = _EHDR.shift(6) // 8
+    shoff_at = _EHDR.shift(6) // 8  # e_shoff: 8 bytes
     symbol = bytes(_SYM.size) + _SYM.pack(  # the null symbol, then the base
         _BASE_NAME_OFFSET, (_STB_GLOBAL << 4) | _STT_OBJECT, 0, _INDEX[".stapsdt.base"], 0, 1)
     value_at = _SYM.size + _SYMBOL_VALUE_AT
