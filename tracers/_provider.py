@@ -227,10 +227,15 @@ def _make_provider(cls: "T", provider: "Optional[str]", caller: "Optional[FrameT
         _fail(where, f"provider {cls.__qualname__}", "a @tracer class cannot have base classes",
               "declare the probes in a class of their own")
     _check_duplicates(cls, body, where)
-    # A plain def, neither wrapped nor a staticmethod (the usual probe), is taken without a call.
-    definitions = {attr: value if type(value) is FunctionType and getattr(value, "__wrapped__", None) is None
-                   else _definition(cls, attr, value, where)
-                   for attr, value in vars(cls).items() if attr not in _CLASS_BOOKKEEPING}
+    definitions: "dict[str, FunctionType]" = {}
+    for attr, value in vars(cls).items():
+        if attr in _CLASS_BOOKKEEPING:
+            continue
+        # A def, or a @staticmethod of one, that nothing wraps (the usual probe) is taken without a call.
+        function = value.__func__ if type(value) is staticmethod else value
+        if type(function) is not FunctionType or getattr(function, "__wrapped__", None) is not None:
+            function = _definition(cls, attr, value, where)
+        definitions[attr] = function
     known: dict[Any, Any] = {}
     specs = tuple([_probe_spec(cls, attr, function, known) for attr, function in definitions.items()])
     if not specs:

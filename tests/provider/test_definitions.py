@@ -233,6 +233,39 @@ class Mixed:
     assert provider.typed.spec.lineno == 11  # the decorator's line, as Python counts it
 
 
+def test_wrapped_definitions_are_read_as_declared(tmp_path):
+    """A definition under a ``functools.wraps`` wrapper (beartype's, a tool's), plain or inside
+    ``@staticmethod``, declares what the wrapped function declares; a wrapper with a body of its
+    own is not mistaken for the definition, and a wrapped definition with a body is refused."""
+    source = '''\
+import functools
+from tracers import ProbeCall, U8, tracer
+
+def checked(function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        return function(*args, **kwargs)
+    return wrapper
+
+@tracer
+class Wrapped:
+    @checked
+    def plain(a: U8, b: str): ...
+    @staticmethod
+    @checked
+    def static(c: bytes) -> ProbeCall: ...
+    @staticmethod
+    def bare(d: int) -> ProbeCall: ...
+'''
+    provider = define(tmp_path, source)["Wrapped"]
+    specs = {name: [(a.name, a.type.display) for a in getattr(provider, name).spec.args]
+             for name in ("plain", "static", "bare")}
+    assert specs == {"plain": [("a", "U8"), ("b", "str")], "static": [("c", "bytes")], "bare": [("d", "int")]}
+    refused = source.replace("def static(c: bytes) -> ProbeCall: ...", "def static(c: bytes) -> ProbeCall: print(c)")
+    with pytest.raises(ProbeDefinitionError, match=r"probe Wrapped\.static: the body must be empty"):
+        define(tmp_path, refused, name="refused_mod")
+
+
 def test_string_annotations_mean_what_eval_makes_of_them(tmp_path):
     """Under ``from __future__ import annotations`` names are looked up without ``eval``:
     globals before builtins, dotted names attribute by attribute, and the same errors."""
