@@ -3,8 +3,8 @@
 Each test compares one replacement with the standard module it stands for:
 records with ``typing.NamedTuple``, the provider name with the regular
 expressions it was written with, the width aliases with ``typing.Annotated``,
-the USDT backend's C types with ``ctypes``', its ``flock`` with ``fcntl``'s,
-its ELF records with ``struct``.
+the USDT backend's C types with ``ctypes``', its ``flock`` and range locks
+with ``fcntl``'s, its ELF records with ``struct``.
 """
 from __future__ import annotations
 
@@ -150,6 +150,39 @@ def test_the_backend_flock_locks_and_fails_as_fcntl_flock_does(tmp_path) -> None
             _store.flock(closed, _store.LOCK_SH)
         with pytest.raises(OSError) as expected:
             fcntl.flock(closed, fcntl.LOCK_SH)
+        assert (type(raised.value), raised.value.errno, raised.value.strerror) == (
+            type(expected.value), expected.value.errno, expected.value.strerror)
+    finally:
+        os.close(first)
+        os.close(second)
+
+
+def test_the_backend_range_locks_fail_as_fcntl_does_and_its_errno_constant_is_errno_s(tmp_path) -> None:
+    """The store names its failures without the ``errno`` module: the ``OSError`` subclass of the code
+    libc set, and the one constant it needs (a link that ``O_NOFOLLOW`` refused)."""
+    import errno
+    import fcntl
+    import os
+    import struct
+
+    from tracers.runtime.usdt import _store
+
+    assert _store._ELOOP == errno.ELOOP
+    path = tmp_path / "object"
+    path.write_bytes(b"\0" * 64)
+    first, second = os.open(path, os.O_RDWR), os.open(path, os.O_RDWR)
+    try:
+        assert _store.mark_leaving(first)
+        write_lock = struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0, 0, 0)
+        with pytest.raises((BlockingIOError, PermissionError)):  # what alone() takes for another's mark
+            fcntl.fcntl(second, fcntl.F_OFD_SETLK, write_lock)
+        assert not _store.alone(second)
+        closed = os.open(path, os.O_RDWR)
+        os.close(closed)
+        with pytest.raises(OSError) as raised:
+            _store.mark_leaving(closed)
+        with pytest.raises(OSError) as expected:
+            fcntl.fcntl(closed, fcntl.F_OFD_SETLK, struct.pack("hhqqi4x", fcntl.F_RDLCK, 0, 0, 0, 0))
         assert (type(raised.value), raised.value.errno, raised.value.strerror) == (
             type(expected.value), expected.value.errno, expected.value.strerror)
     finally:

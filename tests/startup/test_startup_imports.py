@@ -30,9 +30,10 @@ HEAVY = ("typing", "re", "collections", "functools", "threading", "warnings", "i
 #: What the ``usdt`` backend avoids as well: ``from __future__ import annotations`` imports
 #: ``__future__``; ``ctypes`` and ``hashlib`` wrap the C modules it uses directly; the ELF writer
 #: packs its records without ``_struct``, and the object store locks files without ``fcntl`` (shared
-#: libraries to load).
-NOT_FOR_USDT = ("__future__", "ctypes", "struct", "_struct", "fcntl", "hashlib", "typing", "re", "collections",
-                "functools", "threading", "inspect", "dataclasses", "platform", "json", "tempfile", "types", "ast")
+#: libraries to load) and tells libc's failures apart without ``errno``.
+NOT_FOR_USDT = ("__future__", "ctypes", "struct", "_struct", "fcntl", "errno", "hashlib", "typing", "re",
+                "collections", "functools", "threading", "inspect", "dataclasses", "platform", "json", "tempfile",
+                "types", "ast")
 
 CHILD = """
 import site  # under -S: what start-up imports (os, stat, posixpath...) without running any .pth file

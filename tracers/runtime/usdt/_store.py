@@ -42,7 +42,6 @@ module that a traced process imports costs it about 0.1 ms.)
 """
 
 import atexit
-import errno
 import os
 import stat
 import sys
@@ -60,6 +59,7 @@ if TYPE_CHECKING:
 
 ENV_DIR = "TRACERS_RUNTIME_DIR"
 _DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_ELOOP = 40  # <asm-generic/errno.h>, the same on x86_64 and aarch64: what O_NOFOLLOW gives a link
 
 
 class RuntimeDir(NamedTuple):
@@ -189,7 +189,7 @@ def _open_component(parent: int, name: str, walked: str, create: bool) -> int:
             except OSError as problem:
                 raise BackendError(f"cannot create the runtime directory {walked}: {problem.strerror}") from None
         except OSError as problem:
-            if problem.errno in (errno.ELOOP, errno.ENOTDIR):
+            if isinstance(problem, NotADirectoryError) or problem.errno == _ELOOP:
                 raise BackendError(f"{walked}, on the runtime directory's path, {_not_a_directory(parent, name)}; "
                                    f"refusing to follow it (set {ENV_DIR} to a private directory)") from None
             raise BackendError(f"cannot open {walked} on the runtime directory's path: {problem.strerror}") from None
@@ -269,9 +269,9 @@ def flock(fd: int, operation: int) -> None:
     lock that ``LOCK_NB`` did not wait for); retried when a signal interrupts it.
     """
     while _libc_flock(fd, operation) != 0:
-        code = get_errno()
-        if code != errno.EINTR:
-            raise OSError(code, os.strerror(code))
+        problem = _os_error()
+        if not isinstance(problem, InterruptedError):
+            raise problem
 
 
 def mark_leaving(fd: int) -> bool:
@@ -297,12 +297,19 @@ def _range_lock(fd: int, kind: int) -> bool:
     # the end) and l_pid (0, as OFD locks need), all zero
     request = kind.to_bytes(2, sys.byteorder) + bytes(30)
     while _libc_fcntl(fd, F_OFD_SETLK, request) != 0:
-        code = get_errno()
-        if code in (errno.EAGAIN, errno.EACCES):
+        problem = _os_error()
+        if isinstance(problem, (BlockingIOError, PermissionError)):  # EAGAIN or EACCES: held by another
             return False
-        if code != errno.EINTR:
-            raise OSError(code, os.strerror(code))
+        if not isinstance(problem, InterruptedError):
+            raise problem
     return True
+
+
+def _os_error() -> OSError:
+    """The failure of the libc call just made, as the ``OSError`` subclass Python raises for
+    its code (``InterruptedError`` for ``EINTR`` ...): no ``errno`` module to import for it."""
+    code = get_errno()
+    return OSError(code, os.strerror(code))
 
 
 class HeldObject(NamedTuple):
