@@ -237,7 +237,8 @@ def _make_provider(cls: "T", provider: "Optional[str]", caller: "Optional[FrameT
             function = _definition(cls, attr, value, where)
         definitions[attr] = function
     known: dict[Any, Any] = {}
-    specs = tuple([_probe_spec(cls, attr, function, known) for attr, function in definitions.items()])
+    names_checked = _plain_probe_names(definitions)
+    specs = tuple([_probe_spec(cls, attr, function, known, names_checked) for attr, function in definitions.items()])
     if not specs:
         _fail(where, f"provider {cls.__qualname__}", "declares no probes",
               "add at least one probe such as '@staticmethod def started(pid: int) -> ProbeCall: ...'")
@@ -245,7 +246,7 @@ def _make_provider(cls: "T", provider: "Optional[str]", caller: "Optional[FrameT
     spec = ProviderSpec(name, cls.__qualname__, cls.__module__, specs)
     maker = _ProbeMaker(cls, name, _bind(spec))
     for (attr, function), probe_spec in zip(definitions.items(), specs):
-        setattr(cls, attr, _PendingProbe(maker, probe_spec, function))
+        setattr(cls, attr, _new_pending(_PendingProbe, (maker, probe_spec, function)))
     cls.__tracers_provider__ = spec  # type: ignore[attr-defined]
     cls.__doc__ = _ProviderDoc(spec, cls.__doc__)  # type: ignore[assignment]  # a descriptor: see _ProviderDoc
     return cls
@@ -269,7 +270,7 @@ class _ProbeMaker:
         self.lock = RLock()  # reentrant: a signal handler may look a probe up while its thread makes it
 
     def make(self, pending: "_PendingProbe") -> "Probe":
-        spec = pending.spec
+        spec: ProbeSpec = pending[1]
         with self.lock:  # one Probe per probe, whichever thread looks it up first
             current = vars(self.cls).get(spec.name)
             if isinstance(current, Probe):
@@ -277,28 +278,30 @@ class _ProbeMaker:
             binding = self.bindings[spec.name]
             fire = binding.fire if binding.reports_errors else _guarded(f"{self.name}:{spec.name}", binding.fire)
             kind = _OffProbe if fire is _never else Probe
-            probe = kind(spec, self.name, binding.gate, fire, pending.definition)
+            probe = kind(spec, self.name, binding.gate, fire, pending[2])
             setattr(self.cls, spec.name, probe)
             return probe
 
 
-class _PendingProbe:
-    """A probe of a provider class until it is first looked up (see :class:`_ProbeMaker`)."""
+class _PendingProbe(tuple):  # type: ignore[type-arg]  # of (_ProbeMaker, ProbeSpec, FunctionType)
+    """A probe of a provider class until it is first looked up (see :class:`_ProbeMaker`).
 
-    __slots__ = ("maker", "spec", "definition")
+    A tuple (maker, spec, definition), made with ``tuple.__new__``: a provider
+    of thousands of probes makes one per probe without a Python frame each.
+    """
 
-    def __init__(self, maker: "_ProbeMaker", spec: "ProbeSpec", definition: "FunctionType") -> None:
-        self.maker = maker
-        self.spec = spec
-        self.definition = definition
+    __slots__ = ()
 
     def __get__(self, instance: "Any", owner: "Any" = None) -> "Probe":
-        return self.maker.make(self)
+        return self[0].make(self)  # type: ignore[no-any-return]
 
     def __reduce__(self) -> "Any":
         """Pickled (with its class, by cloudpickle) as the probe it stands for."""
-        probe = self.maker.make(self)
-        return type(probe), (probe.spec, probe.provider, probe.gate, probe.fire, self.definition)
+        probe = self[0].make(self)
+        return type(probe), (probe.spec, probe.provider, probe.gate, probe.fire, self[2])
+
+
+_new_pending = tuple.__new__  # makes a _PendingProbe of its three fields in C, with no Python frame
 
 
 class _ProviderDoc:
@@ -375,33 +378,57 @@ def _definition(cls: type, attr: str, value: "Any", where: str) -> "FunctionType
 _new_probe_spec = tuple.__new__  # ProbeSpec(...) without the Python frame of its keyword-aware __new__
 
 
-def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, Any]") -> "ProbeSpec":
+def _plain_probe_names(definitions: "dict[str, FunctionType]") -> bool:
+    """Whether every probe name is an ASCII identifier not starting with ``__``, checked in bulk.
+
+    When one is not, each definition's name is checked on its own, in order,
+    which finds the first fault and says what it is.
+    """
+    try:
+        joined = "\0".join(definitions)
+    except TypeError:  # a name that is not a str
+        return False
+    return (joined.isascii() and not joined.startswith("__") and "\0__" not in joined
+            and all(map(str.isidentifier, definitions)))
+
+
+def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, Any]",
+                name_checked: bool) -> "ProbeSpec":
     """Check one definition and describe it.
 
     ``known`` holds, for the provider being made, what its other probes
     already established: the type each string annotation evaluates to, and
     the argument descriptions of each signature (argument names, annotations
-    and module) whose checks passed.  A provider of thousands of probes has a
-    handful of signatures, so most definitions only pass the checks of their
-    own name, parameters and body.
+    and module) whose checks passed, the last one also under ``_LAST``.  A
+    provider of thousands of probes has a handful of signatures, mostly
+    declared one after another, so most definitions only pass the checks of
+    their own parameters and body, and compare their signature with the last.
     """
     code = value.__code__
-    if attr.startswith("__") and attr.endswith("__"):
-        _fail_probe(cls, attr, code, "special methods are not probes", "remove it; a @tracer class holds only probes")
-    if not (attr.isascii() and attr.isidentifier()):
-        _fail_probe(cls, attr, code, "the probe name is not a C identifier",
-                    "rename it with ASCII letters, digits and '_'")
+    if not name_checked:
+        _check_probe_name(cls, attr, code)
     if code.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS) or code.co_kwonlyargcount or value.__defaults__:
         _check_parameters(cls, attr, value)
     names = code.co_varnames[: code.co_argcount]
     annotations = value.__annotations__
-    signature: "Any" = (names, tuple(annotations.items()), id(value.__globals__))
-    try:
-        args = known.get(signature)
-    except Exception:  # an annotation that cannot be hashed: checked on its own, as any other
-        signature = args = None
-    if args is None:  # else an earlier probe of this signature passed these checks
-        _check_names(cls, attr, code, names)
+    module = value.__globals__
+    args = None
+    last = known.get(_LAST)
+    if last is not None and last[2] is module and last[0] == names:
+        try:
+            if last[1] == annotations:
+                args = last[3]
+        except Exception:  # an annotation that cannot be compared: described on its own below
+            pass
+    signature: "Any" = None
+    if args is None:
+        signature = (names, tuple(annotations.items()), id(module))
+        try:
+            args = known.get(signature)
+        except Exception:  # an annotation that cannot be hashed: checked on its own, as any other
+            signature = args = None
+        if args is None:  # else an earlier probe of this signature passed these checks
+            _check_names(cls, attr, code, names)
     if code.co_consts != (None,) or code.co_code not in _EMPTY_BODIES or code.co_names:  # not a bare '...'
         if not _has_empty_body(code) and not _written_empty(code):
             _fail_probe(cls, attr, code, "the body must be empty", "write only a docstring, '...' or 'pass'")
@@ -409,7 +436,21 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
         args = _arg_specs(cls, attr, value, names, annotations, known)
         if signature is not None:
             known[signature] = args
+    if signature is not None:
+        known[_LAST] = (names, annotations, module, args)
     return _new_probe_spec(ProbeSpec, (attr, args, code.co_filename, code.co_firstlineno))
+
+
+_LAST = object()  # the key of the last signature described, in _probe_spec's ``known``
+
+
+def _check_probe_name(cls: type, attr: str, code: "CodeType") -> None:
+    """Refuse special methods and names that are not C identifiers."""
+    if attr.startswith("__") and attr.endswith("__"):
+        _fail_probe(cls, attr, code, "special methods are not probes", "remove it; a @tracer class holds only probes")
+    if not (attr.isascii() and attr.isidentifier()):
+        _fail_probe(cls, attr, code, "the probe name is not a C identifier",
+                    "rename it with ASCII letters, digits and '_'")
 
 
 def _check_names(cls: type, attr: str, code: "CodeType", names: "tuple[str, ...]") -> None:

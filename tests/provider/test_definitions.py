@@ -101,6 +101,57 @@ class Same:
     assert type(second) is type(first) and second == type(second)("second", first.args, second.filename, 6)
 
 
+def test_a_signature_like_the_last_one_is_described_by_its_own_annotations_and_module(tmp_path):
+    """Each probe is compared with the one before it: the same argument names do not make the same signature."""
+    (tmp_path / "elsewhere.py").write_text('Kind = int\n\ndef borrowed(a: "Kind"): ...\n')
+    sys.path.insert(0, str(tmp_path))
+    try:
+        source = '''\
+import elsewhere
+from tracers import tracer
+
+Kind = str
+
+@tracer
+class Alike:
+    def first(a: int): ...
+    def second(a: str): ...
+    def third(a: str): ...
+    def fourth(a: "Kind"): ...
+    fifth = elsewhere.borrowed
+    def sixth(a: "Kind"): ...
+    def seventh(a: int): ...
+'''
+        provider = define(tmp_path, source, "alike_mod")["Alike"]
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("elsewhere", None)
+    kinds = [getattr(provider, name).spec.args[0].type.display
+             for name in ("first", "second", "third", "fourth", "fifth", "sixth", "seventh")]
+    assert kinds == ["int", "str", "str", "str", "int", "str", "int"]
+
+
+def test_an_annotation_whose_comparison_fails_gets_the_unsupported_annotation_error(tmp_path):
+    """Compared with the last probe's, it raises: the probe is described on its own, and refused clearly."""
+    source = '''\
+from tracers import tracer
+
+class Loud:
+    def __eq__(self, other):
+        raise RuntimeError("not comparable")
+    __hash__ = None
+
+loud = Loud()
+
+@tracer
+class Mixed:
+    def first(a: int): ...
+    def second(a: loud): ...
+'''
+    with pytest.raises(ProbeDefinitionError, match=r"loud_mod.py:13: probe Mixed.second: argument 'a': unsupported "):
+        define(tmp_path, source, "loud_mod")
+
+
 def test_too_many_arguments(tmp_path):
     args = ", ".join(f"a{i}: int" for i in range(13))
     with pytest.raises(ProbeDefinitionError, match=r":5: probe Big.e: has 13 arguments; USDT allows at most 12"):

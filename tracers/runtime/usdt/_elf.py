@@ -487,7 +487,7 @@ def build_provider_object(provider: "ProviderSpec", machine: str, build_id: byte
     Each distinct argument tuple becomes its slots as the image is laid out:
     no :class:`ProbeDef` per probe to make and take apart again.
     """
-    names, arguments = _names_and_arguments(provider) if provider.probes else ((), ())
+    names, arguments = _names_and_arguments(provider)
     return _build(provider.name, names, arguments, _slots_of_args, machine, build_id, description)
 
 
@@ -601,10 +601,15 @@ def _slots_of_args(args: "tuple[ArgSpec, ...]") -> "tuple[ArgSlot, ...]":
     return slots
 
 
-def _names_and_arguments(provider: "ProviderSpec") -> "tuple[tuple[str, ...], tuple[tuple[ArgSpec, ...], ...]]":
-    """The probes' names and argument tuples, as two columns (a provider with probes)."""
-    columns = zip(*provider.probes)  # names, argument tuples, then the fields not needed here
-    return next(columns), next(columns)
+def _names_and_arguments(provider: "ProviderSpec") -> "tuple[list[str], list[tuple[ArgSpec, ...]]]":
+    """The probes' names and argument tuples, as two columns.
+
+    Read field by field: ``zip(*probes)`` would make an iterator per probe,
+    objects the garbage collector tracks, and so run its young generation's
+    passes over a large provider.
+    """
+    probes = provider.probes
+    return [probe[0] for probe in probes], [probe[1] for probe in probes]
 
 
 def describe(provider: "ProviderSpec") -> bytes:
