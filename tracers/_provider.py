@@ -36,6 +36,9 @@ _CLASS_BOOKKEEPING = frozenset(
     {"__module__", "__qualname__", "__doc__", "__dict__", "__weakref__",
      "__annotations__", "__firstlineno__", "__static_attributes__"}
 )
+# Makes a ProbeSpec or a _PendingProbe, one per probe, in C: no Python frame (a record's
+# keyword-aware __new__, an __init__) for each.
+_new_tuple = tuple.__new__
 
 
 def _empty() -> None:
@@ -246,7 +249,7 @@ def _make_provider(cls: "T", provider: "Optional[str]", caller: "Optional[FrameT
     spec = ProviderSpec(name, cls.__qualname__, cls.__module__, specs)
     maker = _ProbeMaker(cls, name, _bind(spec))
     for (attr, function), probe_spec in zip(definitions.items(), specs):
-        setattr(cls, attr, _new_pending(_PendingProbe, (maker, probe_spec, function)))
+        setattr(cls, attr, _new_tuple(_PendingProbe, (maker, probe_spec, function)))
     cls.__tracers_provider__ = spec  # type: ignore[attr-defined]
     cls.__doc__ = _ProviderDoc(spec, cls.__doc__)  # type: ignore[assignment]  # a descriptor: see _ProviderDoc
     return cls
@@ -299,9 +302,6 @@ class _PendingProbe(tuple):  # type: ignore[type-arg]  # of (_ProbeMaker, ProbeS
         """Pickled (with its class, by cloudpickle) as the probe it stands for."""
         probe = self[0].make(self)
         return type(probe), (probe.spec, probe.provider, probe.gate, probe.fire, self[2])
-
-
-_new_pending = tuple.__new__  # makes a _PendingProbe of its three fields in C, with no Python frame
 
 
 class _ProviderDoc:
@@ -375,9 +375,6 @@ def _definition(cls: type, attr: str, value: "Any", where: str) -> "FunctionType
     return function
 
 
-_new_probe_spec = tuple.__new__  # ProbeSpec(...) without the Python frame of its keyword-aware __new__
-
-
 def _plain_probe_names(definitions: "dict[str, FunctionType]") -> bool:
     """Whether every probe name is an ASCII identifier not starting with ``__``, checked in bulk.
 
@@ -438,7 +435,7 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
             known[signature] = args
     if signature is not None:
         known[_LAST] = (names, annotations, module, args)
-    return _new_probe_spec(ProbeSpec, (attr, args, code.co_filename, code.co_firstlineno))
+    return _new_tuple(ProbeSpec, (attr, args, code.co_filename, code.co_firstlineno))
 
 
 _LAST = object()  # the key of the last signature described, in _probe_spec's ``known``

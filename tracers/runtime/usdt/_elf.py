@@ -615,8 +615,6 @@ def _names_and_arguments(provider: "ProviderSpec") -> "tuple[list[str], list[tup
 def describe(provider: "ProviderSpec") -> bytes:
     """The text stored in the object: one line per probe, ``name arg:type ...``."""
     head = f"{MAGIC}\nprovider {provider.name}\n"
-    if not provider.probes:
-        return head.encode()
     names, arguments = _names_and_arguments(provider)
     lines = ["probe ", "", "", "\n"] * len(names)  # "probe ", name, words, "\n"
     lines[1::4] = names
