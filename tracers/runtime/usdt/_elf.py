@@ -51,7 +51,7 @@ from ..._record import NamedTuple
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
-    from typing import Callable, Iterable, Literal, Optional, Sequence, TypeVar
+    from typing import Any, Callable, Iterable, Literal, Optional, Sequence, TypeVar
 
     from ..._spec import ArgSpec, ProbeSpec, ProviderSpec
     from ..._types import ArgType
@@ -60,16 +60,17 @@ if TYPE_CHECKING:
     _Args = TypeVar("_Args", "tuple[ArgSlot, ...]", "tuple[ArgSpec, ...]")
     _Ending = tuple["tuple[ArgSlot, ...]", int, list[bytes]]
     _Frame = tuple[
-        tuple[bytes, bytes],  # the ELF header before and after e_shoff
-        bytes,  # the build-id note's header
+        int,  # the image up to .text as one integer, but for the fields _build fills in
+        int,  # where .text starts
+        "tuple[int, int, int, int, int, int]",  # where those fields go; see _frame
         bytes,  # .dynamic
-        bytes,  # the build-id segment
-        bytes,  # the stack segment
-        tuple[bytes, bytes],  # .dynsym (the null symbol, then the base) before and after the base's value
         int,  # a note's header and addresses as one integer, but for descsz and the addresses
         int,  # from one note to the next, as such an integer
-        bytes,  # the section header table; the address, offset and size of those in the next field zero
-        tuple[tuple[str, int, bool], ...],  # name, where its address goes in the table, whether loaded
+        int,  # the section header table as one integer, but for the fields of the sections from .text on
+        int,  # the table's size
+        "tuple[int, ...]",  # where each of those sections' address, offset and size go in it
+        "tuple[bool, ...]",  # whether each is loaded (has an address)
+        "tuple[int, ...]",  # the alignment of each, .dynamic's the page size
     ]
 
 __all__ = [
@@ -311,22 +312,16 @@ _DYNSTR, (_BASE_NAME_OFFSET,) = _string_table([BASE_SYMBOL])
 _HASH = _Fields(4, 4, 4, 4, 4).pack(1, 2, 1, 0, 0)
 
 
-# Each section's name and alignment, in the order they are laid out.
-_ALIGNMENTS = tuple((name, alignment) for name, (_, _, alignment, _) in _SECTION_FORMATS.items())
-
-
-def _place(sizes: dict[str, int], page_size: int) -> dict[str, int]:
-    """File offset (== address) of every section, then of the section header table."""
-    offsets = {}
-    position = _EHDR.size + _PHNUM * _PHDR.size
-    for name, alignment in _ALIGNMENTS:
-        if name == ".dynamic":
-            # A fresh page, so that the writable mapping never covers code.
-            position = _align(position, page_size)
-        offsets[name] = position = (position + alignment - 1) & -alignment  # _align, without a call
-        position += sizes[name]
-    offsets["section headers"] = _align(position, 8)
-    return offsets
+def _append_aligned(image: "list[bytes]", position: int, sections: "Iterable[bytes]",
+                    alignments: "Iterable[int]") -> tuple[list[int], int]:
+    """Append each section to ``image``, after the zeros that align it: each one's offset, and the end."""
+    offsets = []
+    for data, alignment in zip(sections, alignments):
+        at = (position + alignment - 1) & -alignment
+        image += bytes(at - position), data
+        offsets.append(at)
+        position = at + len(data)
+    return offsets, position
 
 
 # What is the same in every object of a machine, made with its first object and kept (not at
@@ -335,86 +330,96 @@ def _place(sizes: dict[str, int], page_size: int) -> dict[str, int]:
 # backend one more class to build.
 _FRAMES: "dict[str, _Frame]" = {}
 _PLACEMENT_AT = 16  # where a section header's address, offset and size start, after its name, type and flags
-_PLACEMENT_SIZE = 24  # three 64-bit fields
 _SYMBOL_VALUE_AT = 8  # where a symbol's value starts, after its name, info, other and section index
+_FIXED = (".note.gnu.build-id", ".hash", ".dynsym", ".dynstr")  # the same size, so place, in every object
 
 
-def _frame(arch: "_Arch", offsets: dict[str, int], sizes: dict[str, int]) -> "_Frame":
+def _frame(arch: "_Arch") -> "_Frame":
     """The records of ``arch``'s objects, but for the fields :func:`_build` fills in.
 
     The sections before ``.text`` have the same size, hence the same offsets,
-    in every object: their section headers are whole here, and ``.dynamic``
-    and the build-id segment, which point at them, too.
+    in every object: they are whole here, as are their section headers and
+    ``.dynamic`` and the build-id segment, which point at them.  The image up
+    to ``.text`` and the section header table are kept as integers, each
+    field's place as a shift: an object's fields are or-ed in, and the whole
+    turned into bytes once.
     """
+    symbols = bytes(_SYM.size) + _SYM.pack(  # the null symbol, then the base, whose value is filled in
+        _BASE_NAME_OFFSET, (_STB_GLOBAL << 4) | _STT_OBJECT, 0, _INDEX[".stapsdt.base"], 0, 1)
+    build_id_note = _BUILD_ID_HEADER.pack(4, BUILD_ID_SIZE, _NT_GNU_BUILD_ID, _text(b"GNU\0")) + bytes(BUILD_ID_SIZE)
+    sections = dict(zip(_FIXED, (build_id_note, _HASH, symbols, _DYNSTR)))
+    fixed: "list[bytes]" = []
+    offsets, end = _append_aligned(fixed, _EHDR.size + _PHNUM * _PHDR.size, sections.values(),
+                                   (_SECTION_FORMATS[name][2] for name in _FIXED))
+    at = dict(zip(_FIXED, offsets))
+    text = _align(end, _SECTION_FORMATS[".text"][2])
+    fixed.append(bytes(text - end))
+
     headers = [bytes(_SHDR.size)]  # the null section
     placements = []
+    addressed = []
     for index, (name_offset, (name, (kind, flags, alignment, entry_size))) in enumerate(
         zip(_SECTION_NAME_OFFSETS, _SECTION_FORMATS.items()), start=1
     ):
         link = _INDEX[_LINKS.get(name, "")]
         info = 1 if name == ".dynsym" else 0  # index of the first global symbol
-        if index < _INDEX[".text"]:  # the same size, hence the same place, in every object
-            offset, size = offsets[name], sizes[name]
-            headers.append(_SHDR.pack(name_offset, kind, flags, offset, offset, size, link, info, alignment,
-                                      entry_size))
-        else:
-            headers.append(_SHDR.pack(name_offset, kind, flags, 0, 0, 0, link, info, alignment, entry_size))
-            placements.append((name, index * _SHDR.size + _PLACEMENT_AT, bool(flags & _SHF_ALLOC)))
-    values = {_DT_HASH: offsets[".hash"], _DT_STRTAB: offsets[".dynstr"], _DT_SYMTAB: offsets[".dynsym"],
+        offset = at.get(name, 0)
+        size = len(sections.get(name, b""))
+        headers.append(_SHDR.pack(name_offset, kind, flags, offset, offset, size, link, info, alignment, entry_size))
+        if name not in at:
+            placements.append(8 * (index * _SHDR.size + _PLACEMENT_AT))
+            addressed.append(bool(flags & _SHF_ALLOC))
+    values = {_DT_HASH: at[".hash"], _DT_STRTAB: at[".dynstr"], _DT_SYMTAB: at[".dynsym"],
               _DT_STRSZ: len(_DYNSTR), _DT_SYMENT: _SYM.size, _DT_NULL: 0}
-    note = offsets[".note.gnu.build-id"]
+    dynamic = b"".join(_DYN.pack(tag, values[tag]) for tag in _DYNAMIC_TAGS)
+    note = at[".note.gnu.build-id"]
     ident = b"\x7fELF" + bytes([2, 1, 1, 0, 0]) + bytes(7)  # 64-bit, little-endian, SysV
-    elf_header = _EHDR.pack(
-        _text(ident), _ET_DYN, arch.e_machine, 1,  # e_version
-        0, _EHDR.size, 0,  # e_entry, e_phoff, e_shoff (filled in)
-        0, _EHDR.size, _PHDR.size, _PHNUM,  # e_flags, e_ehsize, e_phentsize, e_phnum
-        _SHDR.size, len(_SECTIONS), _INDEX[".shstrtab"],  # e_shentsize, e_shnum, e_shstrndx
-    )
-    shoff_at = _EHDR.shift(6) // 8  # e_shoff: 8 bytes
-    symbol = bytes(_SYM.size) + _SYM.pack(  # the null symbol, then the base
-        _BASE_NAME_OFFSET, (_STB_GLOBAL << 4) | _STT_OBJECT, 0, _INDEX[".stapsdt.base"], 0, 1)
-    value_at = _SYM.size + _SYMBOL_VALUE_AT
-    return (
-        (elf_header[:shoff_at], elf_header[shoff_at + 8:]),
-        _BUILD_ID_HEADER.pack(4, BUILD_ID_SIZE, _NT_GNU_BUILD_ID, _text(b"GNU\0")),
-        b"".join(_DYN.pack(tag, values[tag]) for tag in _DYNAMIC_TAGS),
+    head = b"".join((
+        _EHDR.pack(
+            _text(ident), _ET_DYN, arch.e_machine, 1,  # e_version
+            0, _EHDR.size, 0,  # e_entry, e_phoff, e_shoff (filled in)
+            0, _EHDR.size, _PHDR.size, _PHNUM,  # e_flags, e_ehsize, e_phentsize, e_phnum
+            _SHDR.size, len(_SECTIONS), _INDEX[".shstrtab"],  # e_shentsize, e_shnum, e_shstrndx
+        ),
+        # The code, from the ELF header to .stapsdt.base; .dynamic and the semaphores, on a fresh page:
+        # the offsets and sizes are filled in.
+        _PHDR.pack(_PT_LOAD, _PF_R | _PF_X, 0, 0, 0, 0, 0, arch.page_size),
+        _PHDR.pack(_PT_LOAD, _PF_R | _PF_W, 0, 0, 0, 0, 0, arch.page_size),
+        _PHDR.pack(_PT_DYNAMIC, _PF_R | _PF_W, 0, 0, 0, len(dynamic), len(dynamic), 8),
         _PHDR.pack(_PT_NOTE, _PF_R, note, note, note, _BUILD_ID_NOTE_SIZE, _BUILD_ID_NOTE_SIZE, 4),
         # Without PT_GNU_STACK, glibc assumes the object needs an executable stack.
         _PHDR.pack(_PT_GNU_STACK, _PF_R | _PF_W, 0, 0, 0, 0, 0, 16),
-        (symbol[:value_at], symbol[value_at + 8:]),
+        *fixed,
+    ))
+
+    def segment(number: int, *fields: int) -> int:  # 1 at the first bit of each field of a program header
+        return sum(1 << 8 * _EHDR.size + number * 8 * _PHDR.size + _PHDR.shift(field) for field in fields)
+
+    places = (
+        _EHDR.shift(6),  # e_shoff
+        segment(0, 5, 6),  # the code segment's size in the file and in memory
+        segment(1, 2, 3, 4) | segment(2, 2, 3, 4),  # offset, address, physical address of the data and .dynamic
+        segment(1, 5, 6),  # the data segment's sizes
+        8 * (note + _BUILD_ID_HEADER.size),  # the build-id
+        8 * (at[".dynsym"] + _SYM.size + _SYMBOL_VALUE_AT),  # the base symbol's value
+    )
+    table = b"".join(headers)
+    page = max(arch.page_size, _SECTION_FORMATS[".dynamic"][2])  # a fresh page: no writable mapping over code
+    return (
+        int.from_bytes(head, "little"),
+        text,
+        places,
+        dynamic,
         _NOTE_HEADER.value(8, 0, _NT_STAPSDT, _STAPSDT, 0, 0, 0),
         # From one note to the next, pc grows by a stub and the semaphore's address by a semaphore.
         _NOTE_HEADER.value(0, 0, 0, 0, len(arch.stub), 0, _SEMAPHORE_SIZE),
-        b"".join(headers),
+        int.from_bytes(table, "little"),
+        len(table),
         tuple(placements),
+        tuple(addressed),
+        tuple(page if name == ".dynamic" else alignment
+              for name, (_, _, alignment, _) in _SECTION_FORMATS.items() if name not in at),
     )
-
-
-def _write_section_headers(image: bytearray, at: int, offsets: dict[str, int], sizes: dict[str, int],
-                           table: bytes, placements: "tuple[tuple[str, int, bool], ...]") -> None:
-    """The section header table, at ``at`` in ``image``: the address, offset and size of each in
-    ``placements`` filled in."""
-    image[at:] = table
-    for name, placement, loaded in placements:
-        offset = offsets[name]
-        # address, offset, size: three 64-bit fields as one integer
-        fields = (sizes[name] << 64 | offset) << 64 | (offset if loaded else 0)
-        image[at + placement:at + placement + _PLACEMENT_SIZE] = fields.to_bytes(_PLACEMENT_SIZE, "little")
-
-
-def _program_headers(offsets: dict[str, int], sizes: dict[str, int], page_size: int,
-                     build_id_segment: bytes, stack_segment: bytes) -> bytes:
-    code_end = offsets[".stapsdt.base"] + sizes[".stapsdt.base"]  # from the ELF header on
-    dynamic = offsets[".dynamic"]
-    data_size = offsets[".probes"] + sizes[".probes"] - dynamic  # .dynamic, then the semaphores
-    return b"".join((
-        _PHDR.pack(_PT_LOAD, _PF_R | _PF_X, 0, 0, 0, code_end, code_end, page_size),
-        _PHDR.pack(_PT_LOAD, _PF_R | _PF_W, dynamic, dynamic, dynamic, data_size, data_size, page_size),
-        _PHDR.pack(_PT_DYNAMIC, _PF_R | _PF_W, dynamic, dynamic, dynamic,
-                   sizes[".dynamic"], sizes[".dynamic"], 8),
-        build_id_segment,
-        stack_segment,
-    ))
 
 
 def _plainly_valid(names: "Sequence[str]", shapes: "Iterable[tuple[ArgSlot, ...]]") -> bool:
@@ -449,9 +454,18 @@ def _check_each(probes: "Sequence[ProbeDef]") -> None:
 
 def _ending(prefix: bytes, args: "tuple[ArgSlot, ...]", arch: "_Arch") -> "_Ending":
     """``args``, the descsz of its notes but for the name, and what follows the name for each length modulo 4."""
-    tail = b"\0" + _arg_string(args, arch).encode() + b"\0"
-    fixed = len(prefix) + len(tail)  # the descriptor's strings, but for the name
-    return args, 24 + fixed, [tail + bytes(-(fixed + size) % 4) for size in range(4)]
+    key = (args, len(prefix), arch.e_machine)
+    found = _ENDINGS.get(key)
+    if found is None:
+        tail = b"\0" + _arg_string(args, arch).encode() + b"\0"
+        fixed = len(prefix) + len(tail)  # the descriptor's strings, but for the name
+        found = _ENDINGS[key] = args, 24 + fixed, [tail + bytes(-(fixed + size) % 4) for size in range(4)]
+    return found
+
+
+# Per argument slots, length of the provider's name and machine: the providers of a process
+# share a handful, so most providers' notes are made without formatting an argument string.
+_ENDINGS: "dict[tuple[tuple[ArgSlot, ...], int, int], _Ending]" = {}
 
 
 def _notes(prefix: bytes, names: "Sequence[str]", endings: "Sequence[_Ending]", header: int, step: int) -> bytes:
@@ -513,49 +527,36 @@ def _build(provider: str, names: "Sequence[str]", arguments: "Sequence[_Args]",
         _check_each([ProbeDef(name, slots) for name, (slots, _, _) in zip(names, endings)])
     count = len(names)
     stub_size = len(arch.stub)
-
-    contents = {
-        ".hash": _HASH,
-        ".dynstr": _DYNSTR,
-        ".text": arch.stub * count,
-        ".stapsdt.base": b"\0",
-        ".probes": bytes(_SEMAPHORE_SIZE * count),
-        ".tracers.provider": description,
-        ".shstrtab": _SHSTRTAB,
-    }
-    sizes = {name: len(data) for name, data in contents.items()}
-    sizes.update({".note.gnu.build-id": _BUILD_ID_NOTE_SIZE, ".dynsym": 2 * _SYM.size,
-                  ".dynamic": _DYN.size * len(_DYNAMIC_TAGS), ".note.stapsdt": 0})
-    # The notes point into the loaded sections, placed before them whatever the notes' size.
-    offsets = _place(sizes, arch.page_size)
     frame = _FRAMES.get(machine)
     if frame is None:
-        frame = _FRAMES[machine] = _frame(arch, offsets, sizes)
-    (elf_header, build_id_header, contents[".dynamic"], build_id_segment, stack_segment, base_symbol,
-     note_start, note_step, section_table, placements) = frame
-    contents[".note.gnu.build-id"] = build_id_header + build_id
-    text, base, probes_at = offsets[".text"], offsets[".stapsdt.base"], offsets[".probes"]
+        frame = _FRAMES[machine] = _frame(arch)
+    head, text, places, dynamic, note_start, note_step, table, table_size, placements, addressed, alignments = frame
+
+    image = [b""]  # the head, made last
+    loaded_sections: "tuple[bytes, ...]" = (arch.stub * count, b"\0", dynamic, bytes(_SEMAPHORE_SIZE * count))
+    (_, base, dynamic_at, probes_at), end = _append_aligned(image, text, loaded_sections, alignments[:4])
     # Each note's header and descriptor as one integer: from one probe to the next, pc and
     # semaphore grow by a constant step and descsz is set apart.
     header = (note_start | text << _NOTE_PC_SHIFT | base << _NOTE_BASE_SHIFT
               | probes_at << _NOTE_SEMAPHORE_SHIFT)
-    contents[".note.stapsdt"] = _notes(prefix, names, endings, header, note_step)
-    sizes[".note.stapsdt"] = len(contents[".note.stapsdt"])
-    offsets = _place(sizes, arch.page_size)
-    before, after = base_symbol
-    contents[".dynsym"] = before + base.to_bytes(8, "little") + after
-    before, after = elf_header
-    section_headers = offsets["section headers"]
-    contents["ELF header"] = before + section_headers.to_bytes(8, "little") + after
-    contents["program headers"] = _program_headers(offsets, sizes, arch.page_size, build_id_segment, stack_segment)
-    offsets.update({"ELF header": 0, "program headers": _EHDR.size})
+    notes = _notes(prefix, names, endings, header, note_step)
+    other_sections: "tuple[bytes, ...]" = (notes, description, _SHSTRTAB)
+    (notes_at, provider_at, shstrtab_at), end = _append_aligned(image, end, other_sections, alignments[4:])
+    section_headers = _align(end, 8)
+    image.append(bytes(section_headers - end))
 
-    image = bytearray(section_headers)
-    for name, data in contents.items():
-        at = offsets[name]
-        image[at:at + len(data)] = data
-    _write_section_headers(image, section_headers, offsets, sizes, section_table, placements)
-    return SharedObject(bytes(image), base, range(text, text + count * stub_size, stub_size),
+    for offset, data, place, has_address in zip((text, base, dynamic_at, probes_at, notes_at, provider_at, shstrtab_at),
+                                                (*loaded_sections, *other_sections), placements, addressed):
+        # address, offset, size: three 64-bit fields as one integer
+        table |= ((len(data) << 64 | offset) << 64 | (offset if has_address else 0)) << place
+    image.append(table.to_bytes(table_size, "little"))
+    shoff, code_sizes, data_offsets, data_sizes, build_id_at, base_at = places
+    code_end = base + 1  # from the ELF header to the end of .stapsdt.base
+    data_size = probes_at + _SEMAPHORE_SIZE * count - dynamic_at  # .dynamic, then the semaphores
+    head |= (section_headers << shoff | code_end * code_sizes | dynamic_at * data_offsets | data_size * data_sizes
+             | int.from_bytes(build_id, "little") << build_id_at | base << base_at)
+    image[0] = head.to_bytes(text, "little")
+    return SharedObject(b"".join(image), base, range(text, text + count * stub_size, stub_size),
                         range(probes_at, probes_at + count * _SEMAPHORE_SIZE, _SEMAPHORE_SIZE))
 
 
@@ -636,17 +637,25 @@ class Identity(NamedTuple):
 def identity(provider: str, description: bytes, machine: str) -> "Identity":
     """Digest of what determines the object's bytes: description (which holds
     the format version), machine."""
-    digest = _digest_function()(b"%s\0%s" % (machine.encode(), description))
+    digest = (_blake2b or _import_blake2b())(b"%s\0%s" % (machine.encode(), description),
+                                               digest_size=BUILD_ID_SIZE).digest()
     return Identity(f"{provider[:_NAME_PREFIX]}-{digest.hex()[:_NAME_DIGEST]}.so", digest)
 
 
-def _digest_function() -> "Callable[[bytes], bytes]":
-    """BLAKE2b of BUILD_ID_SIZE bytes; ``_blake2`` imports in a fraction of ``hashlib``'s time."""
+# BLAKE2b, imported with the first object named and kept (an import statement per provider
+# costs the import system's lookup each time).
+_blake2b: "Optional[Callable[..., Any]]" = None
+
+
+def _import_blake2b() -> "Callable[..., Any]":
+    """``_blake2`` imports in a fraction of ``hashlib``'s time."""
+    global _blake2b
     try:
         from _blake2 import blake2b
     except ImportError:  # an interpreter built without it
         from hashlib import blake2b
-    return lambda data: blake2b(data, digest_size=BUILD_ID_SIZE).digest()
+    _blake2b = blake2b
+    return blake2b
 
 
 def is_object_name(name: str) -> bool:
