@@ -95,6 +95,7 @@ class Segment(NamedTuple):
     flags: int
     offset: int
     vaddr: int
+    paddr: int
     filesz: int
     memsz: int
     align: int
@@ -126,10 +127,7 @@ class Elf:
          shentsize, shnum, shstrndx) = struct.unpack_from("<16sHHIQQQIHHHHHH", data)
         self.segments = []
         for k in range(phnum):
-            kind, flags, offset, vaddr, _paddr, filesz, memsz, align = struct.unpack_from(
-                "<IIQQQQQQ", data, phoff + k * phentsize
-            )
-            self.segments.append(Segment(kind, flags, offset, vaddr, filesz, memsz, align))
+            self.segments.append(Segment(*struct.unpack_from("<IIQQQQQQ", data, phoff + k * phentsize)))
         raw = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + k * shentsize) for k in range(shnum)]
         names_at = raw[shstrndx][4]
         self.sections = [Section(self.cstr(names_at + r[0]), *r[1:]) for r in raw]
@@ -259,6 +257,31 @@ def test_segments(built: SharedObject, machine: str) -> None:
     )
     (stack,) = [s for s in elf.segments if s.type == 0x6474E551]
     assert stack.flags == 6  # no executable stack
+
+
+@pytest.mark.parametrize("count", [0, 1, 5, 2_049])
+def test_every_address_is_its_offset_and_the_sections_follow_one_another(machine: str, count: int) -> None:
+    """Each field the writer fills in per object: addresses, offsets and sizes agree, whatever the count."""
+    probes = [ProbeDef(f"p{i}", WIDE[: i % (MAX_ARGS + 1)]) for i in range(count)]
+    elf = Elf(build_shared_object(PROVIDER * (count % 4 + 1), probes, machine, BUILD_ID, DESCRIPTION * count).data)
+    for segment in elf.segments:
+        assert segment.vaddr == segment.paddr == segment.offset
+        assert segment.filesz == segment.memsz
+    end = 0
+    for section in elf.sections[1:]:
+        assert section.addr == (section.offset if section.flags & 2 else 0), section.name
+        assert section.offset >= end and section.offset % section.align == 0, section.name
+        end = section.offset + section.size
+    code, data = [s for s in elf.segments if s.type == 1]
+    base, dynamic, probes = (elf.section(name) for name in (".stapsdt.base", ".dynamic", ".probes"))
+    assert code.filesz == base.offset + base.size  # from the ELF header on
+    assert (data.offset, data.filesz) == (dynamic.offset, probes.offset + probes.size - dynamic.offset)
+    assert elf.section(".text").size == count * len(STUBS[machine])
+    assert elf.section(".probes").size == 2 * count and elf.section(".stapsdt.base").size == 1
+    assert len(elf.notes()) == count
+    assert elf.contents(".tracers.provider") == DESCRIPTION * count
+    shoff = struct.unpack_from("<Q", elf.data, 40)[0]
+    assert end <= shoff == len(elf.data) - len(elf.sections) * 64 and shoff % 8 == 0
 
 
 def test_dynamic_section_points_at_tables(built: SharedObject) -> None:

@@ -60,16 +60,14 @@ if TYPE_CHECKING:
     _Args = TypeVar("_Args", "tuple[ArgSlot, ...]", "tuple[ArgSpec, ...]")
     _Ending = tuple["tuple[ArgSlot, ...]", int, list[bytes]]
     _Frame = tuple[
-        int,  # the image up to .text as one integer, but for the fields _build fills in
+        "tuple[bytes, ...]",  # the image up to .text, in the pieces around the fields _build fills in
         int,  # where .text starts
-        "tuple[int, int, int, int, int, int]",  # where those fields go; see _frame
         bytes,  # .dynamic
         int,  # a note's header and addresses as one integer, but for descsz and the addresses
         int,  # from one note to the next, as such an integer
-        int,  # the section header table as one integer, but for the fields of the sections from .text on
-        int,  # the table's size
-        "tuple[int, ...]",  # where each of those sections' address, offset and size go in it
-        "tuple[bool, ...]",  # whether each is loaded (has an address)
+        "tuple[bytes, ...]",  # the section header table, in the pieces around the address, offset and
+        # size of each section from .text on
+        "tuple[bool, ...]",  # whether each of those is loaded (has an address)
         "tuple[int, ...]",  # the alignment of each, .dynamic's the page size
     ]
 
@@ -312,6 +310,17 @@ _DYNSTR, (_BASE_NAME_OFFSET,) = _string_table([BASE_SYMBOL])
 _HASH = _Fields(4, 4, 4, 4, 4).pack(1, 2, 1, 0, 0)
 
 
+def _pieces(data: bytes, fields: "Iterable[tuple[int, int]]") -> "tuple[bytes, ...]":
+    """``data`` cut around each field (offset, size), in order: the pieces between and around them."""
+    pieces = []
+    position = 0
+    for offset, size in fields:
+        pieces.append(data[position:offset])
+        position = offset + size
+    pieces.append(data[position:])
+    return tuple(pieces)
+
+
 def _append_aligned(image: "list[bytes]", position: int, sections: "Iterable[bytes]",
                     alignments: "Iterable[int]") -> tuple[list[int], int]:
     """Append each section to ``image``, after the zeros that align it: each one's offset, and the end."""
@@ -330,6 +339,7 @@ def _append_aligned(image: "list[bytes]", position: int, sections: "Iterable[byt
 # backend one more class to build.
 _FRAMES: "dict[str, _Frame]" = {}
 _PLACEMENT_AT = 16  # where a section header's address, offset and size start, after its name, type and flags
+_PLACEMENT_SIZE = 24  # three 64-bit fields
 _SYMBOL_VALUE_AT = 8  # where a symbol's value starts, after its name, info, other and section index
 _FIXED = (".note.gnu.build-id", ".hash", ".dynsym", ".dynstr")  # the same size, so place, in every object
 
@@ -340,9 +350,9 @@ def _frame(arch: "_Arch") -> "_Frame":
     The sections before ``.text`` have the same size, hence the same offsets,
     in every object: they are whole here, as are their section headers and
     ``.dynamic`` and the build-id segment, which point at them.  The image up
-    to ``.text`` and the section header table are kept as integers, each
-    field's place as a shift: an object's fields are or-ed in, and the whole
-    turned into bytes once.
+    to ``.text`` and the section header table are kept in pieces, cut around
+    the fields that vary: an object joins them with its own fields, once,
+    with the rest of its image.
     """
     symbols = bytes(_SYM.size) + _SYM.pack(  # the null symbol, then the base, whose value is filled in
         _BASE_NAME_OFFSET, (_STB_GLOBAL << 4) | _STT_OBJECT, 0, _INDEX[".stapsdt.base"], 0, 1)
@@ -367,7 +377,7 @@ def _frame(arch: "_Arch") -> "_Frame":
         size = len(sections.get(name, b""))
         headers.append(_SHDR.pack(name_offset, kind, flags, offset, offset, size, link, info, alignment, entry_size))
         if name not in at:
-            placements.append(8 * (index * _SHDR.size + _PLACEMENT_AT))
+            placements.append((index * _SHDR.size + _PLACEMENT_AT, _PLACEMENT_SIZE))
             addressed.append(bool(flags & _SHF_ALLOC))
     values = {_DT_HASH: at[".hash"], _DT_STRTAB: at[".dynstr"], _DT_SYMTAB: at[".dynsym"],
               _DT_STRSZ: len(_DYNSTR), _DT_SYMENT: _SYM.size, _DT_NULL: 0}
@@ -392,30 +402,27 @@ def _frame(arch: "_Arch") -> "_Frame":
         *fixed,
     ))
 
-    def segment(number: int, *fields: int) -> int:  # 1 at the first bit of each field of a program header
-        return sum(1 << 8 * _EHDR.size + number * 8 * _PHDR.size + _PHDR.shift(field) for field in fields)
+    def segment(number: int, first: int, last: int) -> tuple[int, int]:  # fields first to last of a program header
+        start = _EHDR.size + number * _PHDR.size + _PHDR.shift(first) // 8
+        return start, _EHDR.size + number * _PHDR.size + _PHDR.shift(last + 1) // 8 - start
 
-    places = (
-        _EHDR.shift(6),  # e_shoff
+    varying = (  # in the order _build fills them in
+        (_EHDR.shift(6) // 8, 8),  # e_shoff
         segment(0, 5, 6),  # the code segment's size in the file and in memory
-        segment(1, 2, 3, 4) | segment(2, 2, 3, 4),  # offset, address, physical address of the data and .dynamic
-        segment(1, 5, 6),  # the data segment's sizes
-        8 * (note + _BUILD_ID_HEADER.size),  # the build-id
-        8 * (at[".dynsym"] + _SYM.size + _SYMBOL_VALUE_AT),  # the base symbol's value
+        segment(1, 2, 6),  # the data segment's offset, address, physical address and sizes
+        segment(2, 2, 4),  # .dynamic's offset, address and physical address
+        (note + _BUILD_ID_HEADER.size, BUILD_ID_SIZE),  # the build-id
+        (at[".dynsym"] + _SYM.size + _SYMBOL_VALUE_AT, 8),  # the base symbol's value
     )
-    table = b"".join(headers)
     page = max(arch.page_size, _SECTION_FORMATS[".dynamic"][2])  # a fresh page: no writable mapping over code
     return (
-        int.from_bytes(head, "little"),
+        _pieces(head, varying),
         text,
-        places,
         dynamic,
         _NOTE_HEADER.value(8, 0, _NT_STAPSDT, _STAPSDT, 0, 0, 0),
         # From one note to the next, pc grows by a stub and the semaphore's address by a semaphore.
         _NOTE_HEADER.value(0, 0, 0, 0, len(arch.stub), 0, _SEMAPHORE_SIZE),
-        int.from_bytes(table, "little"),
-        len(table),
-        tuple(placements),
+        _pieces(b"".join(headers), placements),
         tuple(addressed),
         tuple(page if name == ".dynamic" else alignment
               for name, (_, _, alignment, _) in _SECTION_FORMATS.items() if name not in at),
@@ -530,9 +537,9 @@ def _build(provider: str, names: "Sequence[str]", arguments: "Sequence[_Args]",
     frame = _FRAMES.get(machine)
     if frame is None:
         frame = _FRAMES[machine] = _frame(arch)
-    head, text, places, dynamic, note_start, note_step, table, table_size, placements, addressed, alignments = frame
+    head, text, dynamic, note_start, note_step, table, addressed, alignments = frame
 
-    image = [b""]  # the head, made last
+    image: "list[bytes]" = []
     loaded_sections: "tuple[bytes, ...]" = (arch.stub * count, b"\0", dynamic, bytes(_SEMAPHORE_SIZE * count))
     (_, base, dynamic_at, probes_at), end = _append_aligned(image, text, loaded_sections, alignments[:4])
     # Each note's header and descriptor as one integer: from one probe to the next, pc and
@@ -543,19 +550,18 @@ def _build(provider: str, names: "Sequence[str]", arguments: "Sequence[_Args]",
     other_sections: "tuple[bytes, ...]" = (notes, description, _SHSTRTAB)
     (notes_at, provider_at, shstrtab_at), end = _append_aligned(image, end, other_sections, alignments[4:])
     section_headers = _align(end, 8)
-    image.append(bytes(section_headers - end))
-
-    for offset, data, place, has_address in zip((text, base, dynamic_at, probes_at, notes_at, provider_at, shstrtab_at),
-                                                (*loaded_sections, *other_sections), placements, addressed):
+    image += bytes(section_headers - end), table[0]
+    for offset, data, has_address, piece in zip((text, base, dynamic_at, probes_at, notes_at, provider_at, shstrtab_at),
+                                                (*loaded_sections, *other_sections), addressed, table[1:]):
         # address, offset, size: three 64-bit fields as one integer
-        table |= ((len(data) << 64 | offset) << 64 | (offset if has_address else 0)) << place
-    image.append(table.to_bytes(table_size, "little"))
-    shoff, code_sizes, data_offsets, data_sizes, build_id_at, base_at = places
-    code_end = base + 1  # from the ELF header to the end of .stapsdt.base
-    data_size = probes_at + _SEMAPHORE_SIZE * count - dynamic_at  # .dynamic, then the semaphores
-    head |= (section_headers << shoff | code_end * code_sizes | dynamic_at * data_offsets | data_size * data_sizes
-             | int.from_bytes(build_id, "little") << build_id_at | base << base_at)
-    image[0] = head.to_bytes(text, "little")
+        image += ((len(data) << 64 | offset) << 64 | (offset if has_address else 0)).to_bytes(24, "little"), piece
+
+    code_end = (base + 1).to_bytes(8, "little")  # from the ELF header to the end of .stapsdt.base
+    data_at = dynamic_at.to_bytes(8, "little")
+    data_size = (probes_at + _SEMAPHORE_SIZE * count - dynamic_at).to_bytes(8, "little")  # .dynamic, semaphores
+    image[:0] = (  # the head's pieces, and the fields _frame cut them around
+        head[0], section_headers.to_bytes(8, "little"), head[1], code_end * 2, head[2], data_at * 3 + data_size * 2,
+        head[3], data_at * 3, head[4], build_id, head[5], base.to_bytes(8, "little"), head[6])
     return SharedObject(b"".join(image), base, range(text, text + count * stub_size, stub_size),
                         range(probes_at, probes_at + count * _SEMAPHORE_SIZE, _SEMAPHORE_SIZE))
 
