@@ -259,11 +259,13 @@ def test_segments(built: SharedObject, machine: str) -> None:
     assert stack.flags == 6  # no executable stack
 
 
-@pytest.mark.parametrize("count", [0, 1, 5, 2_049])
-def test_every_address_is_its_offset_and_the_sections_follow_one_another(machine: str, count: int) -> None:
-    """Each field the writer fills in per object: addresses, offsets and sizes agree, whatever the count."""
+@pytest.mark.parametrize("count, provider", [(0, "a"), (1, "ab"), (5, "abc"), (2_049, "abcd"), (3, "abcde")])
+def test_every_field_filled_in_per_object_agrees_with_the_layout(machine: str, count: int, provider: str) -> None:
+    """Addresses, offsets and sizes the writer fills in for each object, whatever the count and the
+    provider name's length (each length modulo 4 pads the notes differently)."""
     probes = [ProbeDef(f"p{i}", WIDE[: i % (MAX_ARGS + 1)]) for i in range(count)]
-    elf = Elf(build_shared_object(PROVIDER * (count % 4 + 1), probes, machine, BUILD_ID, DESCRIPTION * count).data)
+    built = build_shared_object(provider, probes, machine, BUILD_ID, DESCRIPTION * count)
+    elf = Elf(built.data)
     for segment in elf.segments:
         assert segment.vaddr == segment.paddr == segment.offset
         assert segment.filesz == segment.memsz
@@ -273,15 +275,38 @@ def test_every_address_is_its_offset_and_the_sections_follow_one_another(machine
         assert section.offset >= end and section.offset % section.align == 0, section.name
         end = section.offset + section.size
     code, data = [s for s in elf.segments if s.type == 1]
-    base, dynamic, probes = (elf.section(name) for name in (".stapsdt.base", ".dynamic", ".probes"))
+    base, dynamic, semaphores = (elf.section(name) for name in (".stapsdt.base", ".dynamic", ".probes"))
     assert code.filesz == base.offset + base.size  # from the ELF header on
-    assert (data.offset, data.filesz) == (dynamic.offset, probes.offset + probes.size - dynamic.offset)
+    assert (data.offset, data.filesz) == (dynamic.offset, semaphores.offset + semaphores.size - dynamic.offset)
+    assert data.offset % PAGE_SIZES[machine] == 0
+    (dynamic_segment,) = [s for s in elf.segments if s.type == 2]
+    assert (dynamic_segment.offset, dynamic_segment.filesz) == (dynamic.offset, dynamic.size)
+    assert elf.lookup(BASE_SYMBOL).value == base.addr == built.base_symbol
+    assert elf.contents(".note.gnu.build-id")[16:] == BUILD_ID
     assert elf.section(".text").size == count * len(STUBS[machine])
-    assert elf.section(".probes").size == 2 * count and elf.section(".stapsdt.base").size == 1
-    assert len(elf.notes()) == count
+    assert semaphores.size == 2 * count and base.size == 1
+    notes = elf.notes()
+    assert [(n.provider, n.name, n.pc, n.semaphore, n.base) for n in notes] == [
+        (provider, p.name, stub, semaphore, base.addr)
+        for p, stub, semaphore in zip(probes, built.stubs, built.semaphores)]
+    operands = re.findall(r"@(\[sp, \d+\]|\S+)", EXPECTED_ARGS[machine]["wide"])  # where argument i lives
+    assert [n.args for n in notes] == [
+        " ".join(f"{'-' if slot.signed else ''}{slot.size}@{operand}" for slot, operand in zip(p.args, operands))
+        for p in probes]
     assert elf.contents(".tracers.provider") == DESCRIPTION * count
     shoff = struct.unpack_from("<Q", elf.data, 40)[0]
     assert end <= shoff == len(elf.data) - len(elf.sections) * 64 and shoff % 8 == 0
+
+
+@pytest.mark.parametrize("size", [4.0, True, 2.0])
+def test_a_size_equal_to_a_valid_one_but_not_an_int_is_refused_before_and_after_it(size: Any) -> None:
+    """A note prints each size as given: ``4.0@%rdi`` would break every tracer's parser."""
+    valid = ArgSlot(int(size), True)
+    for _ in range(2):  # the valid shape's note text is kept between objects: it must not lend it
+        with pytest.raises(ValueError, match=re.escape(f"1, 2, 4 or 8 bytes, not {size!r}")):
+            build_shared_object(PROVIDER, [ProbeDef("odd", (ArgSlot(size, True),))])
+        notes = Elf(build_shared_object(PROVIDER, [ProbeDef("even", (valid,))]).data).notes()
+        assert [n.args for n in notes] == [f"-{int(size)}@%rdi"]
 
 
 def test_dynamic_section_points_at_tables(built: SharedObject) -> None:

@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 
     _T = TypeVar("_T")
     _Args = TypeVar("_Args", "tuple[ArgSlot, ...]", "tuple[ArgSpec, ...]")
-    _Ending = tuple["tuple[ArgSlot, ...]", int, list[bytes]]
+    _Ending = tuple["tuple[ArgSlot, ...]", int, "tuple[bytes, ...]"]
     _Frame = tuple[
         "tuple[bytes, ...]",  # the image up to .text, in the pieces around the fields _build fills in
         int,  # where .text starts
@@ -333,7 +333,7 @@ def _append_aligned(image: "list[bytes]", position: int, sections: "Iterable[byt
     return offsets, position
 
 
-# What is the same in every object of a machine, made with its first object and kept (not at
+# What is the same in every object of a machine, made when its first object is built and kept (not at
 # import: what imports this module without building an object, list, trace, help(), skips it).
 # A plain tuple (its fields: see _Frame): a record class would cost every process that loads the
 # backend one more class to build.
@@ -341,7 +341,9 @@ _FRAMES: "dict[str, _Frame]" = {}
 _PLACEMENT_AT = 16  # where a section header's address, offset and size start, after its name, type and flags
 _PLACEMENT_SIZE = 24  # three 64-bit fields
 _SYMBOL_VALUE_AT = 8  # where a symbol's value starts, after its name, info, other and section index
-_FIXED = (".note.gnu.build-id", ".hash", ".dynsym", ".dynstr")  # the same size, so place, in every object
+_FIXED = (".note.gnu.build-id", ".hash", ".dynsym", ".dynstr")  # the same size, hence place, in every object
+# The others, in the order _build lays them out and fills in their section headers: the loaded ones, then the rest.
+_VARYING = (".text", ".stapsdt.base", ".dynamic", ".probes", ".note.stapsdt", ".tracers.provider", ".shstrtab")
 
 
 def _frame(arch: "_Arch") -> "_Frame":
@@ -354,6 +356,7 @@ def _frame(arch: "_Arch") -> "_Frame":
     the fields that vary: an object joins them with its own fields, once,
     with the rest of its image.
     """
+    assert (*_FIXED, *_VARYING) == tuple(_SECTION_FORMATS), "the sections _build lays out, in their order"
     symbols = bytes(_SYM.size) + _SYM.pack(  # the null symbol, then the base, whose value is filled in
         _BASE_NAME_OFFSET, (_STB_GLOBAL << 4) | _STT_OBJECT, 0, _INDEX[".stapsdt.base"], 0, 1)
     build_id_note = _BUILD_ID_HEADER.pack(4, BUILD_ID_SIZE, _NT_GNU_BUILD_ID, _text(b"GNU\0")) + bytes(BUILD_ID_SIZE)
@@ -376,7 +379,7 @@ def _frame(arch: "_Arch") -> "_Frame":
         offset = at.get(name, 0)
         size = len(sections.get(name, b""))
         headers.append(_SHDR.pack(name_offset, kind, flags, offset, offset, size, link, info, alignment, entry_size))
-        if name not in at:
+        if name in _VARYING:
             placements.append((index * _SHDR.size + _PLACEMENT_AT, _PLACEMENT_SIZE))
             addressed.append(bool(flags & _SHF_ALLOC))
     values = {_DT_HASH: at[".hash"], _DT_STRTAB: at[".dynstr"], _DT_SYMTAB: at[".dynsym"],
@@ -425,7 +428,7 @@ def _frame(arch: "_Arch") -> "_Frame":
         _pieces(b"".join(headers), placements),
         tuple(addressed),
         tuple(page if name == ".dynamic" else alignment
-              for name, (_, _, alignment, _) in _SECTION_FORMATS.items() if name not in at),
+              for name, (_, _, alignment, _) in _SECTION_FORMATS.items() if name in _VARYING),
     )
 
 
@@ -439,8 +442,16 @@ def _plainly_valid(names: "Sequence[str]", shapes: "Iterable[tuple[ArgSlot, ...]
             return False
     except TypeError:
         return False
-    return (all(map(str.isidentifier, names)) and len(set(names)) == len(names)
-            and all(len(args) <= MAX_ARGS and all(slot.size in (1, 2, 4, 8) for slot in args) for args in shapes))
+    return all(map(str.isidentifier, names)) and len(set(names)) == len(names) and all(map(_valid_shape, shapes))
+
+
+def _valid_shape(args: "Sequence[ArgSlot]") -> bool:
+    """At most MAX_ARGS slots, each of a size a tracer reads: an ``int`` 1, 2, 4 or 8 (not ``4.0`` or ``True``,
+    which would be written into the note as they print)."""
+    return len(args) <= MAX_ARGS and all(type(slot.size) is int and slot.size in _SIZES for slot in args)
+
+
+_SIZES = (1, 2, 4, 8)
 
 
 def _check_each(probes: "Sequence[ProbeDef]") -> None:
@@ -452,27 +463,35 @@ def _check_each(probes: "Sequence[ProbeDef]") -> None:
             raise ValueError(f"probe {probe.name!r} has {len(probe.args)} argument slots; "
                              f"USDT probes support at most {MAX_ARGS}")
         for slot in probe.args:
-            if slot.size not in (1, 2, 4, 8):
+            if not _valid_shape((slot,)):
                 raise ValueError(f"argument size must be 1, 2, 4 or 8 bytes, not {slot.size!r}")
         if probe.name in names:
             raise ValueError(f"duplicate probe names: {probe.name}")
         names.add(probe.name)
 
 
+# Per argument slots, length of the provider's name and machine, what _ending gives for them: the
+# providers of a process share a handful, so most providers' notes are made without formatting an
+# argument string.  Only valid slots are kept, so that slots equal to them but written otherwise
+# (a size of 4.0 for 4), which the checks refuse, never lend a valid probe their text.
+_ENDINGS: "dict[tuple[tuple[ArgSlot, ...], int, int], tuple[int, tuple[bytes, ...]]]" = {}
+
+
 def _ending(prefix: bytes, args: "tuple[ArgSlot, ...]", arch: "_Arch") -> "_Ending":
     """``args``, the descsz of its notes but for the name, and what follows the name for each length modulo 4."""
     key = (args, len(prefix), arch.e_machine)
-    found = _ENDINGS.get(key)
+    try:
+        found = _ENDINGS.get(key)
+        hashable = True
+    except TypeError:  # slots that cannot be hashed (a list given for a size ...): made each time
+        found, hashable = None, False
     if found is None:
         tail = b"\0" + _arg_string(args, arch).encode() + b"\0"
         fixed = len(prefix) + len(tail)  # the descriptor's strings, but for the name
-        found = _ENDINGS[key] = args, 24 + fixed, [tail + bytes(-(fixed + size) % 4) for size in range(4)]
-    return found
-
-
-# Per argument slots, length of the provider's name and machine: the providers of a process
-# share a handful, so most providers' notes are made without formatting an argument string.
-_ENDINGS: "dict[tuple[tuple[ArgSlot, ...], int, int], _Ending]" = {}
+        found = 24 + fixed, tuple([tail + bytes(-(fixed + size) % 4) for size in range(4)])
+        if hashable and _valid_shape(args):
+            _ENDINGS[key] = found
+    return args, found[0], found[1]
 
 
 def _notes(prefix: bytes, names: "Sequence[str]", endings: "Sequence[_Ending]", header: int, step: int) -> bytes:
@@ -551,10 +570,11 @@ def _build(provider: str, names: "Sequence[str]", arguments: "Sequence[_Args]",
     (notes_at, provider_at, shstrtab_at), end = _append_aligned(image, end, other_sections, alignments[4:])
     section_headers = _align(end, 8)
     image += bytes(section_headers - end), table[0]
-    for offset, data, has_address, piece in zip((text, base, dynamic_at, probes_at, notes_at, provider_at, shstrtab_at),
-                                                (*loaded_sections, *other_sections), addressed, table[1:]):
+    offsets = (text, base, dynamic_at, probes_at, notes_at, provider_at, shstrtab_at)  # in _VARYING's order
+    for offset, data, has_address, piece in zip(offsets, (*loaded_sections, *other_sections), addressed, table[1:]):
         # address, offset, size: three 64-bit fields as one integer
-        image += ((len(data) << 64 | offset) << 64 | (offset if has_address else 0)).to_bytes(24, "little"), piece
+        image += ((len(data) << 64 | offset) << 64 | (offset if has_address else 0)).to_bytes(_PLACEMENT_SIZE,
+                                                                                               "little"), piece
 
     code_end = (base + 1).to_bytes(8, "little")  # from the ELF header to the end of .stapsdt.base
     data_at = dynamic_at.to_bytes(8, "little")
