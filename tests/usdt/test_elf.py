@@ -123,12 +123,12 @@ class Elf:
 
     def __init__(self, data: bytes) -> None:
         self.data = data
-        (self.ident, self.type, self.machine, _, _, phoff, shoff, _, _, phentsize, phnum,
+        (self.ident, self.type, self.machine, _, _, phoff, self.shoff, _, _, phentsize, phnum,
          shentsize, shnum, shstrndx) = struct.unpack_from("<16sHHIQQQIHHHHHH", data)
         self.segments = []
         for k in range(phnum):
             self.segments.append(Segment(*struct.unpack_from("<IIQQQQQQ", data, phoff + k * phentsize)))
-        raw = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + k * shentsize) for k in range(shnum)]
+        raw = [struct.unpack_from("<IIQQQQIIQQ", data, self.shoff + k * shentsize) for k in range(shnum)]
         names_at = raw[shstrndx][4]
         self.sections = [Section(self.cstr(names_at + r[0]), *r[1:]) for r in raw]
 
@@ -294,8 +294,7 @@ def test_every_field_filled_in_per_object_agrees_with_the_layout(machine: str, c
         " ".join(f"{'-' if slot.signed else ''}{slot.size}@{operand}" for slot, operand in zip(p.args, operands))
         for p in probes]
     assert elf.contents(".tracers.provider") == DESCRIPTION * count
-    shoff = struct.unpack_from("<Q", elf.data, 40)[0]
-    assert end <= shoff == len(elf.data) - len(elf.sections) * 64 and shoff % 8 == 0
+    assert end <= elf.shoff == len(elf.data) - len(elf.sections) * 64 and elf.shoff % 8 == 0
 
 
 @pytest.mark.parametrize("size", [4.0, True, 2.0])

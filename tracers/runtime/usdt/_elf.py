@@ -446,12 +446,13 @@ def _plainly_valid(names: "Sequence[str]", shapes: "Iterable[tuple[ArgSlot, ...]
 
 
 def _valid_shape(args: "Sequence[ArgSlot]") -> bool:
-    """At most MAX_ARGS slots, each of a size a tracer reads: an ``int`` 1, 2, 4 or 8 (not ``4.0`` or ``True``,
-    which would be written into the note as they print)."""
-    return len(args) <= MAX_ARGS and all(type(slot.size) is int and slot.size in _SIZES for slot in args)
+    """At most MAX_ARGS slots, each of a size a tracer reads."""
+    return len(args) <= MAX_ARGS and all(_valid_size(slot.size) for slot in args)
 
 
-_SIZES = (1, 2, 4, 8)
+def _valid_size(size: object) -> bool:
+    """An ``int`` 1, 2, 4 or 8: not ``4.0`` or ``True``, which the note would print as they print."""
+    return type(size) is int and size in (1, 2, 4, 8)
 
 
 def _check_each(probes: "Sequence[ProbeDef]") -> None:
@@ -463,7 +464,7 @@ def _check_each(probes: "Sequence[ProbeDef]") -> None:
             raise ValueError(f"probe {probe.name!r} has {len(probe.args)} argument slots; "
                              f"USDT probes support at most {MAX_ARGS}")
         for slot in probe.args:
-            if not _valid_shape((slot,)):
+            if not _valid_size(slot.size):
                 raise ValueError(f"argument size must be 1, 2, 4 or 8 bytes, not {slot.size!r}")
         if probe.name in names:
             raise ValueError(f"duplicate probe names: {probe.name}")
