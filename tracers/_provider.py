@@ -32,6 +32,7 @@ else:
 MAX_ARGS = 12
 _CO_VARARGS = 0x04
 _CO_VARKEYWORDS = 0x08
+_VARIADIC = _CO_VARARGS | _CO_VARKEYWORDS
 _CLASS_BOOKKEEPING = frozenset(
     {"__module__", "__qualname__", "__doc__", "__dict__", "__weakref__",
      "__annotations__", "__firstlineno__", "__static_attributes__"}
@@ -239,9 +240,7 @@ def _make_provider(cls: "T", provider: "Optional[str]", caller: "Optional[FrameT
         if type(function) is not FunctionType or getattr(function, "__wrapped__", None) is not None:
             function = _definition(cls, attr, value, where)
         definitions[attr] = function
-    known: dict[Any, Any] = {}
-    names_checked = _plain_probe_names(definitions)
-    specs = tuple([_probe_spec(cls, attr, function, known, names_checked) for attr, function in definitions.items()])
+    specs = _probe_specs(cls, definitions)
     if not specs:
         _fail(where, f"provider {cls.__qualname__}", "declares no probes",
               "add at least one probe such as '@staticmethod def started(pid: int) -> ProbeCall: ...'")
@@ -389,6 +388,38 @@ def _plain_probe_names(definitions: "dict[str, FunctionType]") -> bool:
             and all(map(str.isidentifier, definitions)))
 
 
+def _probe_specs(cls: type, definitions: "dict[str, FunctionType]") -> "tuple[ProbeSpec, ...]":
+    """Check each definition and describe it, in order, so that the first fault found is the first one declared.
+
+    A provider of thousands of probes has a handful of signatures, mostly
+    declared one after another.  A definition of the usual kind (a bare body,
+    positional parameters without defaults) whose argument names, module and
+    annotations equal those of the signature described last is described in
+    this loop, without a call: it passes every check that one passed.  Any
+    other goes through :func:`_probe_spec`.
+    """
+    known: "dict[Any, Any]" = {}
+    names_checked = _plain_probe_names(definitions)
+    specs = []
+    last: "Any" = None  # (argument names, annotations, module, argument descriptions), as _probe_spec keeps it
+    for attr, function in definitions.items():
+        code = function.__code__
+        try:
+            same = (last is not None and names_checked and code.co_consts == (None,) and code.co_code in _EMPTY_BODIES
+                    and not (code.co_names or code.co_flags & _VARIADIC or code.co_kwonlyargcount
+                             or function.__defaults__)
+                    and function.__globals__ is last[2] and last[0] == code.co_varnames[: code.co_argcount]
+                    and last[1] == function.__annotations__)
+        except Exception:  # an annotation that cannot be compared: _probe_spec describes it on its own
+            same = False
+        if same:
+            specs.append(_new_tuple(ProbeSpec, (attr, last[3], code.co_filename, code.co_firstlineno)))
+        else:
+            specs.append(_probe_spec(cls, attr, function, known, names_checked))
+            last = known.get(_LAST)
+    return tuple(specs)
+
+
 def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, Any]",
                 name_checked: bool) -> "ProbeSpec":
     """Check one definition and describe it.
@@ -396,7 +427,8 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
     ``known`` holds, for the provider being made, what its other probes
     already established: the type each string annotation evaluates to, and
     the argument descriptions of each signature (argument names, annotations
-    and module) whose checks passed, the last one also under ``_LAST``.  A
+    and module) whose checks passed, the last one also under ``_LAST``
+    (signatures without string annotations are kept in ``_described``).  A
     provider of thousands of probes has a handful of signatures, mostly
     declared one after another, so most definitions only pass the checks of
     their own parameters and body, and compare their signature with the last.
@@ -404,7 +436,7 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
     code = value.__code__
     if not name_checked:
         _check_probe_name(cls, attr, code)
-    if code.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS) or code.co_kwonlyargcount or value.__defaults__:
+    if code.co_flags & _VARIADIC or code.co_kwonlyargcount or value.__defaults__:
         _check_parameters(cls, attr, value)
     names = code.co_varnames[: code.co_argcount]
     annotations = value.__annotations__
@@ -418,10 +450,15 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
         except Exception:  # an annotation that cannot be compared: described on its own below
             pass
     signature: "Any" = None
+    described = known
     if args is None:
-        signature = (names, tuple(annotations.items()), id(module))
+        items = tuple(annotations.items())
+        if any(map(_is_str, annotations.values())):  # evaluated in the module
+            signature = (names, items, id(module))
+        else:  # what it describes depends on nothing else: shared by every provider of the process
+            signature, described = (names, items), _described
         try:
-            args = known.get(signature)
+            args = described.get(signature)
         except Exception:  # an annotation that cannot be hashed: checked on its own, as any other
             signature = args = None
         if args is None:  # else an earlier probe of this signature passed these checks
@@ -431,14 +468,20 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
             _fail_probe(cls, attr, code, "the body must be empty", "write only a docstring, '...' or 'pass'")
     if args is None:
         args = _arg_specs(cls, attr, value, names, annotations, known)
-        if signature is not None:
-            known[signature] = args
+        if signature is not None and (described is known or len(_described) < _DESCRIBED_MOST):
+            described[signature] = args
     if signature is not None:
         known[_LAST] = (names, annotations, module, args)
     return _new_tuple(ProbeSpec, (attr, args, code.co_filename, code.co_firstlineno))
 
 
 _LAST = object()  # the key of the last signature described, in _probe_spec's ``known``
+# The argument descriptions of each signature without string annotations whose checks passed,
+# by argument names and annotations, for every provider of the process: most declare a few
+# signatures that others declare too. Bounded, for a program that makes providers without end.
+_described: "dict[Any, tuple[ArgSpec, ...]]" = {}
+_DESCRIBED_MOST = 1024
+_is_str = str.__instancecheck__  # isinstance(value, str), to map in C over a signature's annotations
 
 
 def _check_probe_name(cls: type, attr: str, code: "CodeType") -> None:

@@ -131,6 +131,66 @@ class Alike:
     assert kinds == ["int", "str", "str", "str", "int", "str", "int"]
 
 
+def test_a_signature_an_earlier_provider_declared_is_described_by_what_it_says_here(tmp_path):
+    """Providers share what a signature without string annotations describes, and nothing else:
+    a string annotation means what its own module makes of it, and each definition still passes
+    its own checks."""
+    (tmp_path / "narrow.py").write_text(textwrap.dedent('''\
+        from tracers import I8, tracer
+
+        Kind = I8
+
+        @tracer
+        class NarrowFirst:
+            def first(a: int, b: str): ...
+            def named(a: "Kind"): ...
+    '''))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import narrow  # noqa: F401
+
+        source = '''\
+from tracers import tracer
+
+Kind = bool
+
+@tracer
+class Later:
+    def same(a: int, b: str): ...
+    def swapped(b: int, a: str): ...
+    def other(a: bool, b: str): ...
+    def named(a: "Kind"): ...
+'''
+        later = define(tmp_path, source, "later_mod")["Later"]
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("narrow", None)
+    described = {name: [(a.name, a.type.display) for a in getattr(later, name).spec.args]
+                 for name in ("same", "swapped", "other", "named")}
+    assert described == {"same": [("a", "int"), ("b", "str")], "swapped": [("b", "int"), ("a", "str")],
+                         "other": [("a", "bool"), ("b", "str")], "named": [("a", "bool")]}
+    assert later.same.spec.lineno == 7 and later.same.spec.filename == str(tmp_path / "later_mod.py")
+
+
+@pytest.mark.parametrize("line,pattern", [
+    ("def e(a: int, b: str): return a", r"later_mod.py:5: probe Again.e: the body must be empty"),
+    ("def e(a: int, b: str = 'x'): ...", r"later_mod.py:5: probe Again.e: arguments cannot have defaults"),
+    ("def e(a: int, b: str, *rest): ...", r"later_mod.py:5: probe Again.e: \*args is not allowed"),
+    ("def __init__(a: int, b: str): ...", r"later_mod.py:5: probe Again.__init__: special methods are not probes"),
+    ("def e(self, a: int): ...", r"later_mod.py:5: probe Again.e: probes take no 'self'"),
+], ids=["body", "default", "args", "dunder", "self"])
+def test_a_signature_an_earlier_provider_declared_spares_no_check_of_the_definition(tmp_path, line, pattern):
+    """The first probe of a provider, whose signature an earlier provider declared (or refused)."""
+    # Before's f has the annotations of a definition that also takes 'self'.
+    define(tmp_path, "from tracers import tracer\n\n@tracer\nclass Before:\n    def e(a: int, b: str): ...\n"
+           "    def f(a: int): ...\n", "before_mod")
+    with pytest.raises(ProbeDefinitionError, match="probes take no 'self'"):
+        define(tmp_path, "from tracers import tracer\n\n@tracer\nclass Refused:\n    def e(self, a: int): ...\n",
+               "refused_mod")
+    with pytest.raises(ProbeDefinitionError, match=pattern):
+        define(tmp_path, f"from tracers import tracer\n\n@tracer\nclass Again:\n    {line}\n", "later_mod")
+
+
 def test_an_annotation_whose_comparison_fails_gets_the_unsupported_annotation_error(tmp_path):
     """Compared with the last probe's, it raises: the probe is described on its own, and refused clearly."""
     source = '''\
