@@ -39,9 +39,12 @@ instructions executed (valgrind's callgrind, median of 3 runs, a fixed hash
 seed), which the machine's load hardly moves: the first provider of a
 process (one probe, object written in a runtime directory of its own),
 alone and with its first probe looked up, and one provider of 1, 100 and
-1,000 probes after a first one; each count is a child that defines the
-providers and leaves with ``os._exit`` minus the same child that only makes
-the classes (so the process's exit is not counted). Instructions are counted
+1,000 probes after a first one (declared, as every provider here, by code
+with ``from __future__ import annotations``: their annotations are strings),
+and of 1 and 100 probes whose annotations are not strings; each count is a
+child that defines the providers and leaves with ``os._exit`` minus the
+same child that only makes the classes (so the process's exit is not
+counted). Instructions are counted
 with the runtime directory in the first place only: the file system's work
 is in system calls, which valgrind does not count.
 
@@ -233,11 +236,13 @@ def child_fire(directory: str, count: int, repeats: int) -> dict[str, Any]:
     return result
 
 
-def _provider_class(name: str, size: int) -> type:
-    """A class of ``size`` probes with an int and a str argument, as a module would declare it."""
-    source = f"class {name}:\n" + "".join(f"    def p{i}(a: int, b: str): ...\n" for i in range(size))
+def _provider_class(name: str, size: int, strings: bool = True) -> type:
+    """A class of ``size`` probes with an int and a str argument, as a module would declare it:
+    with ``from __future__ import annotations`` (its annotations are strings) unless not ``strings``."""
+    source = ("from __future__ import annotations\n" if strings else "") + f"class {name}:\n" + "".join(
+        f"    def p{i}(a: int, b: str): ...\n" for i in range(size))
     namespace: dict[str, Any] = {}
-    exec(compile(source, f"<{name}>", "exec"), namespace)
+    exec(compile(source, f"<{name}>", "exec", dont_inherit=True), namespace)
     return namespace[name]  # type: ignore[no-any-return]
 
 
@@ -296,7 +301,7 @@ def child_first(tag: str) -> dict[str, Any]:
     return {"ms": elapsed, "modules": sorted(m for m in sys.modules if m.startswith(("ctypes", "tracers.runtime")))}
 
 
-def child_count(size: int, count: int, step: str) -> None:
+def child_count(size: int, count: int, step: str, strings: bool) -> None:
     """Define a first provider, then ``count`` of ``size`` probes, up to ``step``; leave without exit handlers.
 
     ``step``: ``classes`` (only make the classes), ``first`` (define the first
@@ -305,7 +310,7 @@ def child_count(size: int, count: int, step: str) -> None:
     from tracers import tracer
 
     first = _provider_class("CountFirst", 1)
-    others = [_provider_class(_class_name(size, rep, "Count"), size) for rep in range(count)]
+    others = [_provider_class(_class_name(size, rep, "Count"), size, strings) for rep in range(count)]
     if step != "classes":
         tracer(first)
         if step == "lookup":
@@ -316,16 +321,18 @@ def child_count(size: int, count: int, step: str) -> None:
     os._exit(0)
 
 
-COUNTED_LOADS = ((1, 20), (100, 5), (1_000, 2))  # (probes, providers per child)
+# (probes, providers per child, string annotations): the last two as a module without
+# ``from __future__ import annotations`` declares them.
+COUNTED_LOADS = ((1, 20, True), (100, 5, True), (1_000, 2, True), (1, 20, False), (100, 5, False))
 
 
 def count_instructions(env: dict[str, str], parts: set[str], place: Path) -> dict[str, float]:
     """Millions of instructions of the first provider, with its first lookup, and of one provider of each size."""
-    def count(size: int, number: int, step: str) -> int:
+    def count(size: int, number: int, step: str, strings: bool = True) -> int:
         runtime = tempfile.mkdtemp(prefix="tracers-bench-count-", dir=place)  # its own: every first provider writes
         try:
             args = [sys.executable, __file__, "--child", "count", "--sizes", str(size), "--reps", str(number),
-                    "--step", step]
+                    "--step", step, *([] if strings else ["--annotations", "objects"])]
             # A fixed hash seed: with a random one, the same run's count moves by a few hundred thousand.
             fixed = {**env, "TRACERS_RUNTIME_DIR": runtime, "PYTHONHASHSEED": "0"}
             return instructions(args, fixed, str(REPO), runs=3)
@@ -338,9 +345,9 @@ def count_instructions(env: dict[str, str], parts: set[str], place: Path) -> dic
         found["first"] = (count(1, 0, "first") - classes) / 1e6
         found["first and its lookup"] = (count(1, 0, "lookup") - classes) / 1e6
     if "load" in parts:
-        for size, number in COUNTED_LOADS:
-            defined = count(size, number, "load") - count(size, number, "first")
-            found[f"one provider of {size}"] = defined / number / 1e6
+        for size, number, strings in COUNTED_LOADS:
+            defined = count(size, number, "load", strings) - count(size, number, "first", strings)
+            found[f"one provider of {size}" + ("" if strings else ", annotations not strings")] = defined / number / 1e6
     return found
 
 
@@ -440,6 +447,7 @@ def main() -> None:
     parser.add_argument("--tag", default="", help=argparse.SUPPRESS)
     parser.add_argument("--first", default="", help=argparse.SUPPRESS)
     parser.add_argument("--step", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--annotations", default="strings", help=argparse.SUPPRESS)
     parser.add_argument("--places", default=f"/dev/shm,{tempfile.gettempdir()}",
                         help="comma-separated directories to make the runtime directory in, in turn, for the "
                              "load and first parts (default: %(default)s)")
@@ -461,7 +469,7 @@ def main() -> None:
         print(json.dumps(child_first(options.tag)))
         return
     if options.child == "count":
-        child_count(sizes[0], options.reps, options.step)
+        child_count(sizes[0], options.reps, options.step, options.annotations == "strings")
         return
     if options.child == "hold":
         if options.first:

@@ -428,7 +428,7 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
     already established: the type each string annotation evaluates to, and
     the argument descriptions of each signature (argument names, annotations
     and module) whose checks passed, the last one also under ``_LAST``
-    (signatures without string annotations are kept in ``_described``).  A
+    (signatures of plain types are kept in ``_described``, for every provider).  A
     provider of thousands of probes has a handful of signatures, mostly
     declared one after another, so most definitions only pass the checks of
     their own parameters and body, and compare their signature with the last.
@@ -453,10 +453,10 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
     described = known
     if args is None:
         items = tuple(annotations.items())
-        if any(map(_is_str, annotations.values())):  # evaluated in the module
-            signature = (names, items, id(module))
-        else:  # what it describes depends on nothing else: shared by every provider of the process
+        if _SHARED_ANNOTATIONS.issuperset(map(id, annotations.values())) and len(_described) < _DESCRIBED_MOST:
             signature, described = (names, items), _described
+        else:
+            signature = (names, items, id(module))
         try:
             args = described.get(signature)
         except Exception:  # an annotation that cannot be hashed: checked on its own, as any other
@@ -468,7 +468,7 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
             _fail_probe(cls, attr, code, "the body must be empty", "write only a docstring, '...' or 'pass'")
     if args is None:
         args = _arg_specs(cls, attr, value, names, annotations, known)
-        if signature is not None and (described is known or len(_described) < _DESCRIBED_MOST):
+        if signature is not None:
             described[signature] = args
     if signature is not None:
         known[_LAST] = (names, annotations, module, args)
@@ -476,12 +476,17 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
 
 
 _LAST = object()  # the key of the last signature described, in _probe_spec's ``known``
-# The argument descriptions of each signature without string annotations whose checks passed,
-# by argument names and annotations, for every provider of the process: most declare a few
-# signatures that others declare too. Bounded, for a program that makes providers without end.
+# The argument descriptions of each signature whose checks passed and whose annotations are all
+# in _SHARED_ANNOTATIONS, by argument names and annotations, for every provider of the process:
+# most declare a few signatures that others declare too. Bounded, for a program that makes
+# providers without end (the others are then kept per provider, in ``known``).
 _described: "dict[Any, tuple[ArgSpec, ...]]" = {}
 _DESCRIBED_MOST = 1024
-_is_str = str.__instancecheck__  # isinstance(value, str), to map in C over a signature's annotations
+# The ids of the annotations a signature may have to be shared: the plain types, and what a return
+# annotation may say. Recognised by identity, which runs no code of the program: an object equal
+# to one of them may mean something else, and so may a string, in another module. These objects
+# live as long as the process, so no other object has their ids.
+_SHARED_ANNOTATIONS = frozenset(map(id, (int, bool, str, bytes, None, type(None), ProbeCall)))
 
 
 def _check_probe_name(cls: type, attr: str, code: "CodeType") -> None:

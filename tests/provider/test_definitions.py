@@ -191,6 +191,81 @@ def test_a_signature_an_earlier_provider_declared_spares_no_check_of_the_definit
         define(tmp_path, f"from tracers import tracer\n\n@tracer\nclass Again:\n    {line}\n", "later_mod")
 
 
+@pytest.mark.parametrize("line,pattern", [
+    ("def e(a: LikeInt(), b: str): ...", r"probe After.e: argument 'a': unsupported annotation"),
+    ("def e(a: int, b: str) -> LikeNone(): ...", r"probe After.e: a probe definition returns ProbeCall"),
+    ("def e(self, a: Lazy()): ...", r"probe After.e: probes take no 'self'"),
+    ("def e(a: Lazy()): return 1", r"probe After.e: the body must be empty"),
+], ids=["equal-to-int", "equal-to-none", "lazy-self", "lazy-body"])
+def test_only_the_plain_types_themselves_are_described_for_every_provider(tmp_path, line, pattern):
+    """An annotation equal to int (or a return annotation equal to None) is not int: a signature an
+    earlier provider declared with int does not describe it. Telling them apart runs none of its code."""
+    source = f'''\
+from tracers import tracer
+
+class LikeInt:
+    def __eq__(self, other):
+        return other is int or isinstance(other, LikeInt)
+    def __hash__(self):
+        return hash(int)
+
+class LikeNone:
+    def __eq__(self, other):
+        return other is None or isinstance(other, LikeNone)
+    def __hash__(self):
+        return hash(None)
+
+class Lazy:
+    @property
+    def __class__(self):
+        raise RuntimeError("not ready")
+
+@tracer
+class Before:
+    def e(a: int, b: str): ...
+    def f(a: int): ...
+    def g(a: int, b: str) -> None: ...
+
+@tracer
+class After:
+    {line}
+'''
+    with pytest.raises(ProbeDefinitionError, match=pattern):
+        define(tmp_path, source, "after_mod")
+
+
+def test_signatures_shared_by_providers_are_bounded_and_later_ones_still_described(tmp_path):
+    """A program that makes providers without end, each with signatures of its own, keeps a bounded
+    number of them for every provider; the others are described as before, per provider."""
+    script = textwrap.dedent('''\
+        import json
+        from tracers import _provider, tracer
+
+        def provider(i):
+            namespace = {"tracer": tracer}
+            exec(f"@tracer(provider='p{i}')\\nclass P:\\n    def e(a{i}: int): ...\\n    def f(b: bool, a{i}: str): ...\\n"
+                 f"    def g(a{i}: int): ...\\n", namespace)
+            return namespace["P"]
+
+        made = [provider(i) for i in range(_provider._DESCRIBED_MOST + 100)]
+        last = made[-1]
+        print(json.dumps({"kept": len(_provider._described), "most": _provider._DESCRIBED_MOST,
+                          "last": [str(last.e), str(last.f), str(last.g)]}))
+    ''')
+    import json
+    import os
+    import subprocess
+
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("TRACERS")}, "TRACERS": "off"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["kept"] == found["most"]
+    n = found["most"] + 99
+    assert found["last"] == [f"<probe p{n}:e(a{n}: int)>", f"<probe p{n}:f(b: bool, a{n}: str)>",
+                             f"<probe p{n}:g(a{n}: int)>"]
+
+
 def test_an_annotation_whose_comparison_fails_gets_the_unsupported_annotation_error(tmp_path):
     """Compared with the last probe's, it raises: the probe is described on its own, and refused clearly."""
     source = '''\
