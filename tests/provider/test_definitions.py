@@ -132,24 +132,19 @@ class Alike:
 
 
 def test_a_signature_an_earlier_provider_declared_is_described_by_what_it_says_here(tmp_path):
-    """Providers share what a signature without string annotations describes, and nothing else:
-    a string annotation means what its own module makes of it, and each definition still passes
-    its own checks."""
-    (tmp_path / "narrow.py").write_text(textwrap.dedent('''\
-        from tracers import I8, tracer
+    """Providers share what a signature of plain types describes, and nothing else: a string
+    annotation means what its own module makes of it, and each definition still passes its own checks."""
+    define(tmp_path, '''\
+from tracers import I8, tracer
 
-        Kind = I8
+Kind = I8
 
-        @tracer
-        class NarrowFirst:
-            def first(a: int, b: str): ...
-            def named(a: "Kind"): ...
-    '''))
-    sys.path.insert(0, str(tmp_path))
-    try:
-        import narrow  # noqa: F401
-
-        source = '''\
+@tracer
+class NarrowFirst:
+    def first(a: int, b: str): ...
+    def named(a: "Kind"): ...
+''', "narrow_mod")
+    source = '''\
 from tracers import tracer
 
 Kind = bool
@@ -161,10 +156,7 @@ class Later:
     def other(a: bool, b: str): ...
     def named(a: "Kind"): ...
 '''
-        later = define(tmp_path, source, "later_mod")["Later"]
-    finally:
-        sys.path.remove(str(tmp_path))
-        sys.modules.pop("narrow", None)
+    later = define(tmp_path, source, "later_mod")["Later"]
     described = {name: [(a.name, a.type.display) for a in getattr(later, name).spec.args]
                  for name in ("same", "swapped", "other", "named")}
     assert described == {"same": [("a", "int"), ("b", "str")], "swapped": [("b", "int"), ("a", "str")],
