@@ -1,4 +1,5 @@
 """Every kind of malformed @tracer class fails at class creation, naming file:line, probe and fix."""
+import json
 import re
 import sys
 import textwrap
@@ -226,7 +227,7 @@ class After:
         define(tmp_path, source, "after_mod")
 
 
-def test_signatures_shared_by_providers_are_bounded_and_later_ones_still_described(tmp_path):
+def test_signatures_shared_by_providers_are_bounded_and_later_ones_still_described(python):
     """A program that makes providers without end, each with signatures of its own, keeps a bounded
     number of them for every provider; the others are described as before, per provider."""
     script = textwrap.dedent('''\
@@ -244,12 +245,7 @@ def test_signatures_shared_by_providers_are_bounded_and_later_ones_still_describ
         print(json.dumps({"kept": len(_provider._described), "most": _provider._DESCRIBED_MOST,
                           "last": [str(last.e), str(last.f), str(last.g)]}))
     ''')
-    import json
-    import os
-    import subprocess
-
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("TRACERS")}, "TRACERS": "off"}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    done = python(script, env={"TRACERS": "off"}, timeout=120)
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
     assert found["kept"] == found["most"]
