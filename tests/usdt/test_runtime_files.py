@@ -153,6 +153,67 @@ def test_anything_but_the_expected_file_is_replaced_never_loaded(traced, runtime
     assert files(runtime_dir) == []
 
 
+# The object's file is swapped for a copy (same bytes, another inode) right before or right after
+# dlopen opens it: the object held is then the file mapped, whatever the path names afterwards.
+SWAPPED_AROUND_THE_LOAD = '''\
+import ctypes
+import json
+import os
+import shutil
+import sys
+from tracers.runtime.usdt import _backend, _store
+
+real_dlopen = _backend.dlopen
+
+
+def swap(path):
+    copy = path + ".copy"
+    shutil.copyfile(path, copy)
+    os.chmod(copy, 0o600)
+    os.rename(copy, path)
+
+
+def dlopen(path, mode):
+    if sys.argv[1] == "before":
+        swap(path)
+    handle = real_dlopen(path, mode)
+    if sys.argv[1] == "after":
+        swap(path)
+    return handle
+
+
+_backend.dlopen = dlopen
+from tracers import tracer
+
+
+@tracer
+class Swapped:
+    def one(x: int): ...
+
+
+address = ctypes.addressof(Swapped.one.gate)
+with open("/proc/self/maps") as maps:
+    for line in maps:
+        fields = line.split()
+        low, high = (int(end, 16) for end in fields[0].split("-"))
+        if low <= address < high:
+            mapped = int(fields[4])
+(held,) = _store.object_store().held.values()
+print(json.dumps({"mapped": mapped, "held": held.inode, "named": os.stat(held.path).st_ino}), flush=True)
+'''
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_the_object_held_is_the_file_mapped_when_the_path_changes_around_the_load(traced, when: str) -> None:
+    process = traced(SWAPPED_AROUND_THE_LOAD, when, hook=False)
+    assert process.wait() == 0, process.describe()
+    report = json.loads(process.stdout_lines()[-1])
+    assert report["held"] == report["mapped"], report  # the lock and the exit sweep are about the mapped file
+    swapped_in = report["named"]
+    # Swapped before dlopen, the copy is what got mapped; swapped after, the file verified is.
+    assert (report["mapped"] == swapped_in) == (when == "before"), report
+
+
 def test_a_directory_in_the_way_costs_one_warning_and_no_probes(traced, runtime_dir: Path) -> None:
     (path,) = one_shot(traced)["paths"]
     os.makedirs(path)

@@ -118,50 +118,29 @@ def _load(path: str, shared: "SharedObject", expected: tuple[int, int]) -> tuple
     No other user can rename anything on the file's path (the runtime
     directory's check), so the path still names a file of this user; the
     caller checks that the mapping is the very file it verified and holds
-    (``expected``).
+    (``expected``).  When the path names that file after the load, it named
+    it when ``dlopen`` opened it: the file is held open, so its inode is not
+    reused, and tracers never gives a file its name back once it lost it
+    (only the user or root could link it there again).  When the path names
+    another file, or none, ``/proc/self/maps`` says which file is mapped.
+    A ``stat`` of the path costs a fraction of reading the mapping's entry in
+    ``/proc/self/map_files``, which the kernel looks up for each new mapping.
     """
     try:
         handle: int = dlopen(path, RTLD_LOCAL)  # never closed
         base_symbol: int = dlsym(handle, BASE_SYMBOL)
     except (OSError, ValueError, AttributeError) as problem:
         raise BackendError(f"cannot load the probe object {path}: {problem}") from problem
-    base = base_symbol - shared.base_symbol
-    mapped = _mapped_file(base, base_symbol, shared.base_symbol + 1)
+    try:
+        named = os.stat(path, follow_symlinks=False)
+        mapped: "Optional[tuple[int, int]]" = (named.st_dev, named.st_ino)
+    except OSError:
+        mapped = None
     if mapped != expected:  # or unknown: the mapping as /proc/self/maps describes it decides
         mapped = _mapping_in_maps(base_symbol)
     if mapped is None:
         raise BackendError(f"cannot find the mapping of {path} in /proc/self/maps")
-    return handle, base, mapped
-
-
-def _mapped_file(start: int, address: int, code_size: int) -> "Optional[tuple[int, int]]":
-    """(device, inode) of the file mapped at ``address``, in the object's first mapping, or None.
-
-    ``/proc/self/map_files`` names each file mapping by its range and leads to
-    the mapped file itself: following the entry of the object's code, which
-    ``dlopen`` maps from the load base over ``code_size`` bytes rounded to
-    whole pages, costs a fraction of reading ``/proc/self/maps`` (which the
-    kernel formats line by line for every mapping of the process).  Where
-    that entry is not named so, the directory is searched for the range that
-    starts at the load base.
-    """
-    directory = "/proc/self/map_files"
-    try:
-        end = start + -(-code_size // _PAGE_SIZE) * _PAGE_SIZE
-        try:
-            info = os.stat(f"{directory}/{start:x}-{end:x}")
-        except FileNotFoundError:
-            prefix = f"{start:x}-"
-            name = next((n for n in os.listdir(directory) if n.startswith(prefix)), None)
-            if name is None or address >= int(name[len(prefix):], 16):
-                return None
-            info = os.stat(f"{directory}/{name}")
-    except (OSError, ValueError):  # an old kernel, a restricted /proc
-        return None
-    return info.st_dev, info.st_ino
-
-
-_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+    return handle, base_symbol - shared.base_symbol, mapped
 
 
 def _mapping_in_maps(address: int) -> "Optional[tuple[int, int]]":
