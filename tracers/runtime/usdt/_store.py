@@ -425,7 +425,8 @@ class ObjectStore:
             raise BackendError(f"cannot create a file in {self.directory.path}: {problem.strerror}") from None
         try:
             flock(fd, LOCK_SH)  # in use from now on: no sweeper may take it
-            if not self._still_named(temporary, os.fstat(fd)):  # a sweeper took it before the lock
+            info = os.fstat(fd)  # its device and inode, which linking it under its name keeps
+            if not self._still_named(temporary, info):  # a sweeper took it before the lock
                 os.close(fd)
                 return None
             _write_all(fd, data)
@@ -443,7 +444,6 @@ class ObjectStore:
             os.close(fd)
             _unlink_quietly(temporary, directory)
             raise BackendError(f"cannot write {self._path(name)}: {problem.strerror}") from None
-        info = os.fstat(fd)
         return HeldObject(name, self._path(name), fd, info.st_dev, info.st_ino)
 
     def sweep_once(self) -> None:
