@@ -12,9 +12,11 @@ import os
 import signal
 import stat
 from pathlib import Path
+import sys
 from typing import Dict, List
 
 import pytest
+from conftest import child_env, require_tool, unavailable
 
 ONE_SHOT = '''\
 import json
@@ -212,6 +214,92 @@ def test_the_object_held_is_the_file_mapped_when_the_path_changes_around_the_loa
     swapped_in = report["named"]
     # Swapped before dlopen, the copy is what got mapped; swapped after, the file verified is.
     assert (report["mapped"] == swapped_in) == (when == "before"), report
+
+
+# The same provider bound again by an exit handler that runs after tracers has let go of its
+# objects (handlers run last registered first): dlopen gives the object it loaded the first time,
+# whose file is gone, whatever file its path names now.
+BOUND_AGAIN_AT_EXIT = '''\
+import atexit
+import ctypes
+import json
+
+SOURCE = """
+from tracers import tracer
+
+
+@tracer
+class Twice:
+    def one(x: int): ...
+"""
+
+
+def bind_and_report(when):
+    from tracers.runtime.usdt import _store
+
+    namespace = {}
+    exec(SOURCE, namespace)
+    gate = namespace["Twice"].one.gate
+    report = {"when": when, "live": type(gate).__name__ == "c_ushort",
+              "held": sorted(held.inode for held in _store.object_store().held.values())}
+    if report["live"]:
+        address = ctypes.addressof(gate)
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                fields = line.split()
+                low, high = (int(end, 16) for end in fields[0].split("-"))
+                if low <= address < high:
+                    report["mapped"] = int(fields[4])
+    print(json.dumps(report), flush=True)
+
+
+atexit.register(bind_and_report, "at exit")
+bind_and_report("first")
+'''
+
+
+def test_a_provider_bound_again_after_its_object_was_let_go_never_fires_into_another_file(traced) -> None:
+    process = traced(BOUND_AGAIN_AT_EXIT, hook=False)
+    assert process.wait() == 0, process.describe()
+    first, again = (json.loads(line) for line in process.stdout_lines()[-2:])
+    assert first["live"] and first["held"] == [first["mapped"]], first
+    # Bound again, the probe is live only if the file mapped is the one held (it is not: the first
+    # file is gone); its path naming a new file with the same bytes does not make it so.
+    assert not again["live"] or again["held"] == [again["mapped"]], again
+    assert not again["live"], again
+    assert "is not the file tracers verified" in process.stderr_text(), process.describe()
+
+
+NO_PROC = '''\
+import os
+from tracers import tracer
+
+
+@tracer
+class Unmapped:
+    def one(x: int): ...
+
+
+print(os.path.exists("/proc/self"), type(Unmapped.one.gate).__name__, flush=True)
+'''
+
+
+def test_without_proc_the_usdt_backend_refuses_and_writes_nothing(spawn, tmp_path: Path, runtime_dir: Path) -> None:
+    """The sweeps learn from /proc which processes map an object before removing it: without
+    /proc, no object is written or loaded (one warning, probes off)."""
+    if os.geteuid() != 0:
+        unavailable("unmounting /proc in a mount namespace of its own needs root")
+    unshare = require_tool("unshare")
+    script = tmp_path / "no_proc.py"
+    script.write_text(NO_PROC, encoding="utf-8")
+    argv = [unshare, "--mount", "--propagation", "private", "sh", "-c",
+            f"umount -l /proc && exec {sys.executable} {script}"]
+    process = spawn(argv, child_env({"TRACERS": "usdt", "TRACERS_RUNTIME_DIR": str(runtime_dir)}), "no_proc.py")
+    assert process.wait() == 0, process.describe()
+    assert process.stdout_lines()[-1] == "False bool", process.describe()  # no /proc; the gate closed
+    stderr = process.stderr_text()
+    assert stderr.count("Warning") == 1 and "backend 'usdt' unavailable" in stderr and "/proc" in stderr, stderr
+    assert not runtime_dir.exists() or files(runtime_dir) == []
 
 
 def test_a_directory_in_the_way_costs_one_warning_and_no_probes(traced, runtime_dir: Path) -> None:

@@ -40,6 +40,10 @@ class UsdtBackend:
         found = machine or host_machine()
         if found is None:
             raise BackendError("USDT probes need Linux on x86_64 or aarch64")
+        if not os.path.exists("/proc/self/maps"):
+            # The objects of processes that left are removed only when /proc shows no process mapping them.
+            raise BackendError("USDT probes need /proc mounted (tracers reads which processes map each "
+                               "probe object before removing one)")
         self.machine = found
         self.loaded: list[LoadedProvider] = []  # appended to without a lock: a fork() child never waits
 
@@ -118,29 +122,41 @@ def _load(path: str, shared: "SharedObject", expected: tuple[int, int]) -> tuple
     No other user can rename anything on the file's path (the runtime
     directory's check), so the path still names a file of this user; the
     caller checks that the mapping is the very file it verified and holds
-    (``expected``).  When the path names that file after the load, it named
-    it when ``dlopen`` opened it: the file is held open, so its inode is not
-    reused, and tracers never gives a file its name back once it lost it
-    (only the user or root could link it there again).  When the path names
-    another file, or none, ``/proc/self/maps`` says which file is mapped.
-    A ``stat`` of the path costs a fraction of reading the mapping's entry in
-    ``/proc/self/map_files``, which the kernel looks up for each new mapping.
+    (``expected``).  When ``dlopen`` opened the path and the path names that
+    file after the load, it named it when ``dlopen`` opened it: the file is
+    held open, so its inode is not reused, and tracers never gives a file
+    its name back once it lost it (only the user or root could link it there
+    again).  ``dlopen`` does not open a path it loaded before in this
+    process: it gives the object it loaded then.  For a path tracers loaded
+    before, or when the path
+    names another file, or none, ``/proc/self/maps`` says which file is
+    mapped.  A ``stat`` of the path costs a fraction of reading the mapping's
+    entry in ``/proc/self/map_files``, which the kernel looks up for each new
+    mapping.
     """
+    opened = path not in _loaded_paths  # else dlopen gives the object loaded then, whatever the path names
     try:
         handle: int = dlopen(path, RTLD_LOCAL)  # never closed
+        _loaded_paths.add(path)
         base_symbol: int = dlsym(handle, BASE_SYMBOL)
     except (OSError, ValueError, AttributeError) as problem:
         raise BackendError(f"cannot load the probe object {path}: {problem}") from problem
-    try:
-        named = os.stat(path, follow_symlinks=False)
-        mapped: "Optional[tuple[int, int]]" = (named.st_dev, named.st_ino)
-    except OSError:
-        mapped = None
+    mapped: "Optional[tuple[int, int]]" = None
+    if opened:
+        try:
+            named = os.stat(path, follow_symlinks=False)
+            mapped = named.st_dev, named.st_ino
+        except OSError:
+            pass
     if mapped != expected:  # or unknown: the mapping as /proc/self/maps describes it decides
         mapped = _mapping_in_maps(base_symbol)
     if mapped is None:
         raise BackendError(f"cannot find the mapping of {path} in /proc/self/maps")
     return handle, base_symbol - shared.base_symbol, mapped
+
+
+# The paths this process has loaded (a fork child's included: it keeps its parent's objects).
+_loaded_paths: "set[str]" = set()
 
 
 def _mapping_in_maps(address: int) -> "Optional[tuple[int, int]]":
