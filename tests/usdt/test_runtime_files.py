@@ -11,8 +11,8 @@ import json
 import os
 import signal
 import stat
-from pathlib import Path
 import sys
+from pathlib import Path
 from typing import Dict, List
 
 import pytest

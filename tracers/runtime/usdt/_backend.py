@@ -128,11 +128,10 @@ def _load(path: str, shared: "SharedObject", expected: tuple[int, int]) -> tuple
     its name back once it lost it (only the user or root could link it there
     again).  ``dlopen`` does not open a path it loaded before in this
     process: it gives the object it loaded then.  For a path tracers loaded
-    before, or when the path
-    names another file, or none, ``/proc/self/maps`` says which file is
-    mapped.  A ``stat`` of the path costs a fraction of reading the mapping's
-    entry in ``/proc/self/map_files``, which the kernel looks up for each new
-    mapping.
+    before, or when the path names another file, or none,
+    ``/proc/self/maps`` says which file is mapped.  A ``stat`` of the path
+    costs a fraction of reading the mapping's entry in
+    ``/proc/self/map_files``, which the kernel looks up for each new mapping.
     """
     opened = path not in _loaded_paths  # else dlopen gives the object loaded then, whatever the path names
     try:
