@@ -186,6 +186,7 @@ def dlopen(path, mode):
 
 _backend.dlopen = dlopen
 from tracers import tracer
+from traced_harness import mapped_inode
 
 
 @tracer
@@ -193,13 +194,7 @@ class Swapped:
     def one(x: int): ...
 
 
-address = ctypes.addressof(Swapped.one.gate)
-with open("/proc/self/maps") as maps:
-    for line in maps:
-        fields = line.split()
-        low, high = (int(end, 16) for end in fields[0].split("-"))
-        if low <= address < high:
-            mapped = int(fields[4])
+mapped = mapped_inode(ctypes.addressof(Swapped.one.gate))
 (held,) = _store.object_store().held.values()
 print(json.dumps({"mapped": mapped, "held": held.inode, "named": os.stat(held.path).st_ino}), flush=True)
 '''
@@ -236,6 +231,7 @@ class Twice:
 
 def bind_and_report(when):
     from tracers.runtime.usdt import _store
+    from traced_harness import mapped_inode
 
     namespace = {}
     exec(SOURCE, namespace)
@@ -243,13 +239,7 @@ def bind_and_report(when):
     report = {"when": when, "live": type(gate).__name__ == "c_ushort",
               "held": sorted(held.inode for held in _store.object_store().held.values())}
     if report["live"]:
-        address = ctypes.addressof(gate)
-        with open("/proc/self/maps") as maps:
-            for line in maps:
-                fields = line.split()
-                low, high = (int(end, 16) for end in fields[0].split("-"))
-                if low <= address < high:
-                    report["mapped"] = int(fields[4])
+        report["mapped"] = mapped_inode(ctypes.addressof(gate))
     print(json.dumps(report), flush=True)
 
 

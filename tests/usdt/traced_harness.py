@@ -39,6 +39,17 @@ def object_path(provider: type) -> str:
     raise SystemExit(f"no usdt object for {spec.name}")
 
 
+def mapped_inode(address: int) -> Optional[int]:
+    """The inode of the file mapped at ``address`` in this process, from ``/proc/self/maps``."""
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            fields = line.split()
+            low, high = (int(end, 16) for end in fields[0].split("-"))
+            if low <= address < high:
+                return int(fields[4])
+    return None
+
+
 def ready(*providers: type) -> None:
     """Tell the test that the providers are loaded: ``ready PID PATH...``."""
     say("ready", os.getpid(), *(object_path(p) for p in providers))
