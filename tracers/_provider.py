@@ -4,6 +4,8 @@ Everything is validated when the class is created, so a wrong definition fails
 at import with the file, line, probe and fix, never later at fire time.
 """
 import sys
+from _operator import is_ as _is  # operator.is_, without importing the operator module
+from itertools import chain
 from _thread import RLock
 from _weakref import ref as weak_ref  # weakref.ref, without importing the weakref module at start-up
 
@@ -32,7 +34,9 @@ else:
 MAX_ARGS = 12
 _CO_VARARGS = 0x04
 _CO_VARKEYWORDS = 0x08
-_VARIADIC = _CO_VARARGS | _CO_VARKEYWORDS
+_CO_COROUTINE = 0x80
+# What sends a definition to _check_parameters, which names the fault: *args, **kwargs, async def.
+_NOT_PLAIN = _CO_VARARGS | _CO_VARKEYWORDS | _CO_COROUTINE
 _CLASS_BOOKKEEPING = frozenset(
     {"__module__", "__qualname__", "__doc__", "__dict__", "__weakref__",
      "__annotations__", "__firstlineno__", "__static_attributes__"}
@@ -388,7 +392,7 @@ def _plain_probe_names(definitions: "dict[str, FunctionType]") -> bool:
             and all(map(str.isidentifier, definitions)))
 
 
-def _probe_specs(cls: type, definitions: "dict[str, FunctionType]") -> "tuple[ProbeSpec, ...]":
+def _probe_specs(cls: type, definitions: "dict[str, FunctionType]", fast: bool = True) -> "tuple[ProbeSpec, ...]":
     """Check each definition and describe it, in order, so that the first fault found is the first one declared.
 
     A provider of thousands of probes has a handful of signatures, mostly
@@ -396,17 +400,21 @@ def _probe_specs(cls: type, definitions: "dict[str, FunctionType]") -> "tuple[Pr
     positional parameters without defaults) whose argument names, module and
     annotations equal those of the signature described last is described in
     this loop, without a call: it passes every check that one passed.  Any
-    other goes through :func:`_probe_spec`.
+    other goes through :func:`_probe_spec`.  Then the annotations of those so
+    described must be the very objects of the signature that described them,
+    all checked at once; if one is not, every definition goes through
+    :func:`_probe_spec` (``fast=False``).
     """
     known: "dict[Any, Any]" = {}
-    names_checked = _plain_probe_names(definitions)
+    names_checked = fast and _plain_probe_names(definitions)
     specs = []
-    last: "Any" = None  # (argument names, annotations, module, argument descriptions), as _probe_spec keeps it
+    last: "Any" = None  # (argument names, annotations, module, argument descriptions, annotation values): _probe_spec's
+    taken, described = [], []  # the annotations of each definition described here, and those that described it
     for attr, function in definitions.items():
         code = function.__code__
         try:
             same = (last is not None and names_checked and code.co_consts == (None,) and code.co_code in _EMPTY_BODIES
-                    and not (code.co_names or code.co_flags & _VARIADIC or code.co_kwonlyargcount
+                    and not (code.co_names or code.co_flags & _NOT_PLAIN or code.co_kwonlyargcount
                              or function.__defaults__)
                     and function.__globals__ is last[2] and last[0] == code.co_varnames[: code.co_argcount]
                     and last[1] == function.__annotations__)
@@ -414,9 +422,15 @@ def _probe_specs(cls: type, definitions: "dict[str, FunctionType]") -> "tuple[Pr
             same = False
         if same:
             specs.append(_new_tuple(ProbeSpec, (attr, last[3], code.co_filename, code.co_firstlineno)))
+            taken.append(function.__annotations__.values())
+            described.append(last[4])
         else:
             specs.append(_probe_spec(cls, attr, function, known, names_checked))
             last = known.get(_LAST)
+    # Equal is not the same: an object may compare equal to a type and mean another
+    # (numpy.dtype('int64') == int, a tuple equal to U8's width). Told for all at once.
+    if taken and not all(map(_is, chain.from_iterable(taken), chain.from_iterable(described))):
+        return _probe_specs(cls, definitions, fast=False)
     return tuple(specs)
 
 
@@ -436,31 +450,27 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
     code = value.__code__
     if not name_checked:
         _check_probe_name(cls, attr, code)
-    if code.co_flags & _VARIADIC or code.co_kwonlyargcount or value.__defaults__:
+    if code.co_flags & _NOT_PLAIN or code.co_kwonlyargcount or value.__defaults__:
         _check_parameters(cls, attr, value)
     names = code.co_varnames[: code.co_argcount]
     annotations = value.__annotations__
     module = value.__globals__
     args = None
+    values = tuple(annotations.values())
     last = known.get(_LAST)
-    if last is not None and last[2] is module and last[0] == names:
-        try:
-            if last[1] == annotations:
-                args = last[3]
-        except Exception:  # an annotation that cannot be compared: described on its own below
-            pass
+    if last is not None and last[2] is module and last[0] == names and _same_annotations(last[1], last[4], annotations):
+        args = last[3]
     signature: "Any" = None
     described = known
     if args is None:
-        items = tuple(annotations.items())
-        if _SHARED_ANNOTATIONS.issuperset(map(id, annotations.values())) and len(_described) < _DESCRIBED_MOST:
+        # Keyed by the annotations' identities: an object equal to another may mean another type,
+        # and hashing or comparing it would run the program's code. Each is alive while it is used.
+        items = tuple(zip(annotations, map(id, values)))
+        if _SHARED_ANNOTATIONS.issuperset(map(id, values)) and len(_described) < _DESCRIBED_MOST:
             signature, described = (names, items), _described
         else:
             signature = (names, items, id(module))
-        try:
-            args = described.get(signature)
-        except Exception:  # an annotation that cannot be hashed: checked on its own, as any other
-            signature = args = None
+        args = described.get(signature)
         if args is None:  # else an earlier probe of this signature passed these checks
             _check_names(cls, attr, code, names)
     if code.co_consts != (None,) or code.co_code not in _EMPTY_BODIES or code.co_names:  # not a bare '...'
@@ -471,8 +481,21 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
         if signature is not None:
             described[signature] = args
     if signature is not None:
-        known[_LAST] = (names, annotations, module, args)
+        known[_LAST] = (names, annotations, module, args, values)
     return _new_tuple(ProbeSpec, (attr, args, code.co_filename, code.co_firstlineno))
+
+
+def _same_annotations(described: "dict[str, Any]", values: "tuple[Any, ...]", annotations: "dict[str, Any]") -> bool:
+    """Whether ``annotations`` holds the very objects ``values`` of ``described``, under the same names.
+
+    Told by identity, not equality: an object may compare equal to a type
+    and mean another (``numpy.dtype('int64') == int``, a ``tuple`` equal to
+    ``U8``'s width), and comparing it would run the program's code.
+    """
+    try:
+        return len(described) == len(annotations) and all(map(_is, values, map(annotations.__getitem__, described)))
+    except KeyError:
+        return False
 
 
 _LAST = object()  # the key of the last signature described, in _probe_spec's ``known``
@@ -532,7 +555,7 @@ def _arg_spec(cls: type, attr: str, value: "FunctionType", arg: str, annotation:
     """One argument's description, from its annotation (evaluated once per provider and module)."""
     if annotation is _MISSING:
         _fail_probe(cls, attr, value.__code__, f"argument {arg!r} has no annotation", f"annotate it with {SUPPORTED}")
-    key = (arg, annotation, id(value.__globals__)) if isinstance(annotation, str) else None
+    key = (arg, annotation, id(value.__globals__)) if type(annotation) is str else None
     found = known.get(key) if key is not None else None
     if found is None:
         try:
@@ -546,8 +569,11 @@ def _arg_spec(cls: type, attr: str, value: "FunctionType", arg: str, annotation:
 
 
 def _check_parameters(cls: type, attr: str, value: "FunctionType") -> None:
-    """Refuse ``*args``, ``**kwargs``, keyword-only arguments and defaults."""
+    """Refuse ``async def``, ``*args``, ``**kwargs``, keyword-only arguments and defaults."""
     code = value.__code__
+    if code.co_flags & _CO_COROUTINE:
+        _fail_probe(cls, attr, code, "an async def is not a probe definition",
+                    "declare it with 'def': a probe is fired, never awaited")
     if code.co_flags & _CO_VARARGS:
         _fail_probe(cls, attr, code, "*args is not allowed", "list each argument with its own annotation")
     if code.co_flags & _CO_VARKEYWORDS:
@@ -618,15 +644,23 @@ def _evaluate(annotation: "Any", function: "FunctionType") -> "Any":
     namespace = function.__globals__
     head, _, rest = annotation.partition(".")
     parts = rest.split(".") if rest else []
-    if head.isidentifier() and all(part.isidentifier() for part in parts):
+    if head.isidentifier() and all(part.isidentifier() for part in parts) and _KEYWORDS.isdisjoint((head, *parts)):
         builtins = namespace.get("__builtins__", __builtins__)
-        scope = builtins if isinstance(builtins, dict) else vars(builtins)
-        value = namespace[head] if head in namespace else scope.get(head, _MISSING)
-        if value is not _MISSING:  # else not a variable (None, True, a keyword) or undefined: eval says which
-            for part in parts:
-                value = getattr(value, part)
-            return value
+        scope = builtins if isinstance(builtins, dict) else vars(builtins) if type(builtins) is type(sys) else None
+        if scope is not None:  # else eval says what it makes of such builtins
+            value = namespace[head] if head in namespace else scope.get(head, _MISSING)
+            if value is not _MISSING:  # else undefined: eval says so
+                for part in parts:
+                    value = getattr(value, part)
+                return value
     return eval(annotation, namespace)  # noqa: S307 - the user's own annotation
+
+
+# Python's keywords (keyword.kwlist, without importing the module): a name that is one is no
+# variable (None, True, False are constants; the others do not parse), so eval decides.
+_KEYWORDS = frozenset(
+    "False None True and as assert async await break class continue def del elif else except finally for from "
+    "global if import in is lambda nonlocal not or pass raise return try while with yield".split())
 
 
 def _class_body_code(cls: type, caller: "Optional[FrameType]") -> "Optional[CodeType]":

@@ -57,6 +57,7 @@ CASES = [
     ("same-signature-body-call", "def e(a: int): print(a)", r"the body must be empty"),
     ("same-signature-docstring-and-call", 'def e(a: int):\n        "Doc."\n        print(a)',
      r"the body must be empty"),
+    ("async", "async def e(a: int): ...", r"an async def is not a probe definition; declare it with 'def'"),
 ]
 
 
@@ -225,6 +226,118 @@ class After:
 '''
     with pytest.raises(ProbeDefinitionError, match=pattern):
         define(tmp_path, source, "after_mod")
+
+
+@pytest.mark.parametrize("before,line,pattern", [
+    ("def d(a: int): ...", "def e(a: LikeInt()): ...", r"probe Within.e: argument 'a': unsupported annotation"),
+    ("def d(a: int) -> None: ...", "def e(a: int) -> LikeNone(): ...",
+     r"probe Within.e: a probe definition returns ProbeCall"),
+    ("def d(a: int) -> None: ...", "def e(a: LikeInt()) -> None: ...",
+     r"probe Within.e: argument 'a': unsupported annotation"),
+], ids=["equal-to-int", "equal-to-none", "equal-to-int-with-a-return"])
+def test_a_probe_whose_annotations_only_equal_the_last_probes_is_checked_on_its_own(tmp_path, before, line, pattern):
+    """Within one provider too: the probe declared just before, with int (or -> None), does not
+    describe a probe whose annotation is an object equal to it."""
+    source = f'''\
+from tracers import tracer
+
+class LikeInt:
+    def __eq__(self, other):
+        return other is int or isinstance(other, LikeInt)
+    def __hash__(self):
+        return hash(int)
+
+class LikeNone:
+    def __eq__(self, other):
+        return other is None or isinstance(other, LikeNone)
+    def __hash__(self):
+        return hash(None)
+
+@tracer
+class Within:
+    {before}
+    {line}
+'''
+    with pytest.raises(ProbeDefinitionError, match=pattern):
+        define(tmp_path, source, "within_mod")
+
+
+@pytest.mark.parametrize("future", [False, True], ids=["objects", "strings"])
+def test_an_annotation_equal_to_a_width_type_keeps_its_own_meaning(tmp_path, future):
+    """``Annotated[int, (8, False)]`` equals ``U8`` (whose width is a tuple): each probe is described
+    as it is when declared alone, whichever comes first."""
+    source = '''\
+from typing import Annotated
+from tracers import U8, tracer
+
+Plain = Annotated[int, (8, False)]
+
+@tracer
+class Both:
+    def plain_first(a: Plain): ...
+    def u8_second(a: U8): ...
+    def u8_first(b: U8): ...
+    def plain_second(b: Plain): ...
+
+@tracer
+class Alone:
+    def plain(a: Plain): ...
+
+@tracer
+class AloneU8:
+    def u8(a: U8): ...
+'''
+    if future:
+        source = "from __future__ import annotations\n" + source
+    namespace = define(tmp_path, source, "widths_mod")
+    both, alone, alone_u8 = namespace["Both"], namespace["Alone"], namespace["AloneU8"]
+
+    def display(probe):
+        return [arg.type.display for arg in probe.spec.args]
+
+    assert display(alone_u8.u8) == ["U8"]
+    assert display(both.u8_second) == display(both.u8_first) == ["U8"]
+    assert display(both.plain_first) == display(both.plain_second) == display(alone.plain)
+
+
+def test_a_string_annotation_naming_a_keyword_means_what_eval_makes_of_it(tmp_path):
+    """A global called ``None`` (set through ``globals()``) is not what ``-> None`` names: eval gives the
+    constant. And builtins that are neither a dict nor a module are left to eval, which refuses them."""
+    source = '''\
+from __future__ import annotations
+from tracers import tracer
+
+globals()["None"] = int
+globals()["True"] = str
+
+@tracer
+class Keywords:
+    def e(a: int) -> None: ...
+'''
+    namespace = define(tmp_path, source, "keywords_mod")
+    assert [(a.name, a.type.display) for a in namespace["Keywords"].e.spec.args] == [("a", "int")]
+    with pytest.raises(ProbeDefinitionError, match=r"probe Odd.e: argument 'a': .*True"):
+        define(tmp_path, source.replace("class Keywords:\n    def e(a: int) -> None: ...",
+                                        "class Odd:\n    def e(a: True): ..."), "keywords_true_mod")
+    odd_builtins = '''\
+from __future__ import annotations
+import types
+from tracers import tracer
+
+class Odd:
+    def e(a: int): ...
+
+__builtins__ = types.SimpleNamespace(int=int)
+Odd = tracer(Odd)
+'''
+    with pytest.raises(ProbeDefinitionError, match=r"probe Odd.e: argument 'a': ") as raised:
+        define(tmp_path, odd_builtins, "odd_builtins_mod")
+    try:
+        eval("int", {"__builtins__": __import__("types").SimpleNamespace(int=int)})  # noqa: S307 - the test's own
+    except Exception as by_eval:  # noqa: BLE001 - whatever eval raises, the declaration names it
+        assert str(by_eval) in str(raised.value)
+    else:
+        pytest.fail("eval accepted builtins that are a SimpleNamespace")
 
 
 def test_signatures_shared_by_providers_are_bounded_and_later_ones_still_described(python):
