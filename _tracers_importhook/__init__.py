@@ -105,7 +105,9 @@ def install(packages: "Optional[Iterable[str]]" = None) -> "Installation":
             sys.meta_path.insert(_path_finder_index(), _installed_finder)
             import atexit  # compiled into Python, and imported by its start-up already
 
-            atexit.register(_leave_meta_path, _installed_finder)
+            # Only as the last exit handler: one registered before runs after it, and may import.
+            if getattr(atexit, "_ncallbacks", lambda: 1)() == 0:
+                atexit.register(_leave_meta_path, _installed_finder)
         finder = _installed_finder
     patch_imported()
     _warn_about_earlier_imports(scope, finder)
@@ -140,12 +142,14 @@ def uninstall() -> None:
 
 
 def _leave_meta_path(finder: "TracersFinder") -> None:
-    # The last exit handler (registered first): with the finder gone, the
-    # interpreter's shutdown frees this module and what it refers to (os,
-    # site) at once, rather than keeping them through its later collections
-    # (about a tenth of what installing costs every process, on 3.11).
-    # Modules imported after the exit handlers have run load unrewritten:
-    # their probes run through the fallback.
+    # The last exit handler (registered when no other was, as from
+    # sitecustomize): with the finder gone, the interpreter's shutdown frees
+    # this module and what it refers to (os, site) at once, rather than
+    # keeping them through its later collections (about a tenth of what
+    # installing costs every process, on 3.11). A module imported after the
+    # exit handlers have run (by a finalizer the shutdown's collection
+    # calls) loads unrewritten, as without the hook: its probes run through
+    # the fallback, which says nothing of it while the interpreter finalizes.
     if finder in sys.meta_path:
         sys.meta_path.remove(finder)
 

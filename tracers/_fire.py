@@ -96,6 +96,8 @@ def _check_module(frame: "Optional[FrameType]") -> None:
         return
     if module == "__main__" and not namespace.get("__file__"):
         return  # python -c or stdin: nothing could have rewritten it
+    if sys.is_finalizing():
+        return  # imported by a finalizer at shutdown, after the hook left (see _tracers_importhook)
     if _was_rewritten(namespace):
         return  # a rewritten module whose call is not a plain probe statement
     if module == "__main__":

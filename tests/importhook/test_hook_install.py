@@ -178,3 +178,58 @@ def test_sitecustomize_snippet_installs_without_warnings(py):
                    tracers="record", path=[site])
     assert json.loads(check.stdout) == "TracersLoader"
     assert check.stderr == ""
+
+
+LATE = {"late.py": """
+    from tracers import probe, tracer
+
+    @tracer
+    class Late:
+        def closed(n: int): ...
+
+    def close():
+        probe(Late.closed(1))
+        print("closed", flush=True)
+"""}
+
+
+def test_a_module_an_earlier_exit_handler_imports_is_rewritten(py):
+    """An exit handler registered before install() runs after the hook's own (they run last in,
+    first out): the hook must still be there for what it imports, as a library's install() finds it."""
+    py.write(LATE)
+    done = py.code("""
+        import atexit
+
+        def at_exit():
+            import late
+            late.close()
+            print("loader", type(late.__loader__).__name__, flush=True)
+
+        atexit.register(at_exit)
+        import tracers.importhook
+        tracers.importhook.install()
+    """, tracers="record")
+    assert done.stdout.split() == ["closed", "loader", "TracersLoader"]
+    assert done.stderr == ""
+
+
+def test_a_module_a_finalizer_imports_at_shutdown_loads_as_without_the_hook_and_says_nothing(py):
+    """The hook leaves after the last exit handler; a reference cycle's finalizer, which the
+    interpreter's shutdown collection calls later, imports a module as Python would without it:
+    its probe fires through the fallback, with no warning whose advice cannot apply."""
+    py.write(LATE)
+    done = py.code("""
+        import tracers.importhook
+        tracers.importhook.install()
+
+        class Resource:
+            def __del__(self):
+                import late
+                late.close()
+
+        resource = Resource()
+        resource.cycle = resource
+        del resource
+    """, tracers="record")
+    assert done.stdout.split() == ["closed"]
+    assert done.stderr == ""
