@@ -32,6 +32,8 @@ else:
                 return super().__new__(mcls, name, bases, namespace)
             if len(bases) != 1:
                 raise TypeError("a NamedTuple class derives from NamedTuple alone")
+            if kwargs:
+                raise TypeError(f"{name}: a NamedTuple class takes no keyword arguments: {', '.join(kwargs)}")
             return _make_class(name, namespace)
 
     class NamedTuple(metaclass=_RecordMeta):
@@ -43,31 +45,43 @@ def _make_class(name: str, namespace: "dict[str, Any]") -> type:
     if annotations is None and "__annotate__" in namespace:  # annotations evaluated on demand (PEP 649)
         annotations = namespace["__annotate__"](1)
     fields = tuple(annotations or ())
+    for field in fields:
+        if field.startswith("_"):
+            raise ValueError(f"{name}: a field name cannot start with an underscore: {field!r}")
     defaults = {field: namespace[field] for field in fields if field in namespace}
     if list(defaults) != list(fields[len(fields) - len(defaults):]):
         raise TypeError(f"{name}: a field without a default follows one with a default")
     count, required = len(fields), len(fields) - len(defaults)
     default_values = tuple(defaults.values())
 
-    def __new__(cls: type, *args: "Any", **kwargs: "Any") -> "Any":
+    def __new__(_cls: type, /, *args: "Any", **kwargs: "Any") -> "Any":  # fields may be called cls
         if kwargs or len(args) != count:
             args = _arguments(name, fields, default_values, required, args, kwargs)
-        return _new_tuple(cls, args)
+        return _new_tuple(_cls, args)
 
-    body = {key: value for key, value in namespace.items() if key not in defaults}
-    body.update(
-        __slots__=(), __new__=__new__, _fields=fields, _field_defaults=defaults,
-        _make=classmethod(_make), _replace=_replace, _asdict=_asdict, __repr__=_repr, __getnewargs__=_getnewargs,
-    )
+    body: "dict[str, Any]" = {
+        "__slots__": (), "__new__": __new__, "_fields": fields, "_field_defaults": defaults,
+        "_make": classmethod(_make), "_replace": _replace, "_asdict": _asdict, "__repr__": _repr,
+        "__getnewargs__": _getnewargs, "__doc__": f"{name}({', '.join(fields)})",
+    }
     if sys.version_info >= (3, 10):  # as collections.namedtuple, for match statements
         body["__match_args__"] = fields
     if sys.version_info >= (3, 13):  # as collections.namedtuple, for copy.replace
         body["__replace__"] = _replace
     for index, field in enumerate(fields):
         body[field] = _tuplegetter(index, f"Alias for field number {index}")
-    if body.get("__doc__") is None:
-        body["__doc__"] = f"{name}({', '.join(fields)})"
+    # Then the class's own body, as typing.NamedTuple takes it: it may define __repr__ or
+    # __match_args__, not what makes the record a record.
+    for key, value in namespace.items():
+        if key in _PROHIBITED:
+            raise AttributeError(f"Cannot overwrite NamedTuple attribute {key}")
+        if key not in defaults and (key != "__doc__" or value is not None):
+            body[key] = value
     return type(name, (tuple,), body)
+
+
+_PROHIBITED = frozenset({"__new__", "__init__", "__slots__", "__getnewargs__", "_fields", "_field_defaults", "_make",
+                         "_replace", "_asdict", "_source"})
 
 
 def _arguments(name: str, fields: "tuple[str, ...]", defaults: "tuple[Any, ...]", required: int,
@@ -98,11 +112,14 @@ def _make(cls: "Any", iterable: "Iterable[Any]") -> "Any":
     return result
 
 
-def _replace(self: "Any", **changes: "Any") -> "Any":
+def _replace(self: "Any", /, **changes: "Any") -> "Any":
     result = self._make(map(changes.pop, self._fields, self))
     if changes:
-        raise ValueError(f"Got unexpected field names: {list(changes)!r}")
+        raise _UNEXPECTED_FIELD(f"Got unexpected field names: {list(changes)!r}")
     return result
+
+
+_UNEXPECTED_FIELD = TypeError if sys.version_info >= (3, 13) else ValueError  # as collections.namedtuple raises
 
 
 def _asdict(self: "Any") -> "dict[str, Any]":

@@ -76,6 +76,43 @@ def test_a_wrong_call_raises_type_error_as_typing_namedtuple_does(args: tuple, k
         Lean(*args, **kwargs)
 
 
+def _both(body: str, bases: str = "NamedTuple") -> tuple:
+    """The class ``body`` declared on tracers' NamedTuple and on typing's: each class, or what its declaration raised."""
+    made = []
+    for base in (NamedTuple, typing.NamedTuple):
+        namespace: dict = {"NamedTuple": base}
+        try:
+            exec(f"class R({bases}):\n" + body, namespace)  # noqa: S102 - the test's own source
+            made.append(namespace["R"])
+        except Exception as problem:  # noqa: BLE001 - compared below with what typing raises
+            made.append(type(problem))
+    return tuple(made)
+
+
+def test_a_record_body_may_define_what_typing_namedtuple_lets_it_define() -> None:
+    lean, typed = _both("    a: int\n    b: int = 2\n    def __repr__(self):\n        return 'custom'\n"
+                        "    __match_args__ = ('b',)\n")
+    assert repr(lean(1)) == repr(typed(1)) == "custom"
+    assert getattr(lean, "__match_args__") == getattr(typed, "__match_args__") == ("b",)
+    for name in ("_fields", "__new__", "_asdict", "_make", "__getnewargs__", "__slots__"):
+        lean_error, typed_error = _both(f"    a: int\n    {name} = None\n")
+        assert lean_error is typed_error is AttributeError, name
+    assert _both("    a: int\n    _b: int\n") == (ValueError, ValueError)
+    assert _both("    a: int\n", "NamedTuple, x=1") == (TypeError, TypeError)
+
+
+def test_fields_named_cls_and_self_are_passed_by_keyword_and_replaced_as_typing_allows() -> None:
+    lean, typed = _both("    cls: int\n    self: int = 0\n")
+    assert lean(cls=1) == typed(cls=1) == (1, 0)
+    assert lean(cls=1)._replace(self=5) == typed(cls=1)._replace(self=5) == (1, 5)
+    raised = []
+    for record in (lean, typed):
+        with pytest.raises(Exception) as caught:
+            record(1)._replace(other=2)
+        raised.append(type(caught.value))
+    assert raised[0] is raised[1]  # ValueError before 3.13, TypeError from 3.13 on
+
+
 def test_snake_case_means_what_its_regular_expressions_meant() -> None:
     def by_regex(name: str) -> str:
         name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
