@@ -1,4 +1,5 @@
 """list for files and modules, sitecustomize, usage errors."""
+import os
 import re
 from pathlib import Path
 
@@ -72,6 +73,26 @@ def test_sitecustomize_write_knows_the_hook_by_the_package_s_name(python, tmp_pa
     assert result.returncode == 0, result.stderr
     assert target.read_text() == "import tracers.importhook\ntracers.importhook.install()\n"
     assert "already installs the hook" in result.stderr
+
+
+def test_sitecustomize_write_refuses_a_directory_whose_sitecustomize_would_never_run(python, tmp_path):
+    """Only the first sitecustomize on sys.path runs (a Debian interpreter has one in its standard
+    library): writing one further down would report success and change nothing."""
+    first, later = tmp_path / "first", tmp_path / "later"
+    first.mkdir()
+    later.mkdir()
+    (first / "sitecustomize.py").write_text("import os\n")
+    env = {"PYTHONPATH": os.pathsep.join([str(first), str(later)])}
+    for target in ([str(later)], []):  # a directory given, and this interpreter's site-packages
+        result = python(["-m", "tracers", "sitecustomize", "--write", *target], env=dict(env), cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert f"Python imports {first / 'sitecustomize.py'} as sitecustomize" in result.stderr
+        assert "nothing written" in result.stderr
+    assert not (later / "sitecustomize.py").exists()
+    assert (first / "sitecustomize.py").read_text() == "import os\n"
+    result = python(["-m", "tracers", "sitecustomize", "--write", str(first)], env=dict(env), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (first / "sitecustomize.py").read_text().count("_tracers_importhook.install()") == 1
 
 
 def test_unknown_command_and_no_command(python):

@@ -25,7 +25,14 @@ def sitecustomize(write: Optional[str]) -> int:
     if write is None:
         sys.stdout.write(SNIPPET)
         return 0
-    path = os.path.join(write or sysconfig.get_paths()["purelib"], "sitecustomize.py")
+    directory = write or sysconfig.get_paths()["purelib"]
+    path = os.path.join(directory, "sitecustomize.py")
+    first = _imported_before(directory)
+    if first is not None:
+        print(f"tracers: Python imports {first} as sitecustomize, before {path}, which would never run: "
+              f"nothing written. Append the lines 'python -m tracers sitecustomize' prints to {first}, "
+              f"or run programs with 'python -m tracers run'", file=sys.stderr)
+        return 1
     existing = ""
     if os.path.exists(path):
         with open(path, encoding="utf-8") as file:
@@ -37,6 +44,28 @@ def sitecustomize(write: Optional[str]) -> int:
         file.write(("\n" if existing and not existing.endswith("\n") else "") + SNIPPET)
     print(f"tracers: appended the hook to {path}", file=sys.stderr)
     return 0
+
+
+def _imported_before(directory: str) -> Optional[str]:
+    """The ``sitecustomize`` module that Python's start-up finds on ``sys.path`` before ``directory``, if any.
+
+    A Debian interpreter, for one, has its own in its standard library, ahead
+    of every site-packages: only the first one found runs.  A directory not
+    on ``sys.path`` (written for another interpreter) is not judged.
+    """
+    from importlib.machinery import PathFinder
+
+    # The command's own directory, first on sys.path, is not there while the start-up imports sitecustomize.
+    entries = sys.path if getattr(sys.flags, "safe_path", False) else sys.path[1:]
+    target = os.path.realpath(directory)
+    resolved = [os.path.realpath(entry or os.curdir) for entry in entries]
+    if target not in resolved:
+        return None
+    for entry in entries[:resolved.index(target)]:
+        spec = PathFinder.find_spec("sitecustomize", [entry])
+        if spec is not None:
+            return spec.origin or entry
+    return None
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
