@@ -1,7 +1,8 @@
 """Values of the wrong kind never reach the tracer, even those ctypes would take.
 
 ctypes passes None for any pointer (a NULL ``str``) and anything at all for a
-``bool``; on Python 3.9 it also converts a Decimal for an integer. The fast
+``bool``, and for an integer an object with ``_as_parameter_`` (its own
+protocol); on Python 3.9 it also converts a Decimal. The fast
 path of the usdt fire functions must refuse them like the values ctypes
 refuses itself (a float for an integer). The program fires each probe with
 good and wrong values through rewritten call sites while bpftrace counts what
@@ -14,6 +15,7 @@ import re
 
 SOURCE = '''\
 import decimal
+import enum
 import warnings
 from typing import Optional
 from tracers import ProbeCall, U8, U32, probe, tracer
@@ -34,15 +36,28 @@ class Kinds:
     def flag(phase: U8, on: bool) -> ProbeCall: ...
 
 
+class Level(enum.IntEnum):
+    HIGH = 9
+
+
+class Index:
+    def __index__(self):
+        return 11
+
+
+class Handle:  # what ctypes passes in its place, by its own protocol: not an integer
+    _as_parameter_ = 42
+
+
 GOOD = {
-    "number": [5, True, 2**32 + 7],
+    "number": [5, True, 2**32 + 7, Level.HIGH, Index()],
     "text": ["a", ""],
     "maybe_text": ["b", None],
     "data": [b"x", bytearray(b"y")],
     "flag": [True, False, 1],
 }
 WRONG = {
-    "number": [2.5, None, "7", decimal.Decimal(3)],
+    "number": [2.5, None, "7", decimal.Decimal(3), Handle()],
     "text": [None, b"x", 5],
     "maybe_text": [b"x", 5],
     "data": [None, "s", 5],
@@ -119,4 +134,4 @@ def test_only_values_of_the_declared_kind_fire(traced, bpftrace, expect_ready) -
     output = "\n".join(tracer.stdout_lines())
     counts = dict(re.findall(r"^@(\w+): (\d+)$", output, re.MULTILINE))
     counts.pop("warm")
-    assert counts == {"number": "3", "text": "2", "maybe_text": "2", "data": "2", "flag": "3"}, tracer.describe()
+    assert counts == {"number": "5", "text": "2", "maybe_text": "2", "data": "2", "flag": "3"}, tracer.describe()

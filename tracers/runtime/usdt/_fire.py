@@ -163,7 +163,7 @@ def make_fire(probe: "ProbeSpec", address: int, strict: bool,
     # lookup each, where Python before 3.11 looks a builtin up in two).
     namespace = {"fast": fast_prototype(probe)(address), "checked": checked, "refuse": _refuse,
                  "encode": str.encode, "int": int, "bool": bool, "bytes": bytes, "len": len,
-                 "__builtins__": builtins}
+                 "isinstance": isinstance, "__builtins__": builtins}
     # A code object of its own: the interpreter's caches of global lookups live in the code, and
     # keyed to one namespace they would miss at every call where probes of one shape take turns.
     fire: Callable[..., None] = FunctionType(code.replace(), namespace, "fire", (_MISSING,) * len(probe.args))
@@ -220,4 +220,7 @@ def _fast_expression(name: str, arg: "ArgType") -> str:
         # ctypes takes anything for c_bool (its truth value).
         exact = "bool" if arg.kind == "bool" else "int"
         return f"({name} if {name}.__class__ is {exact} else refuse())"
-    return name
+    # ctypes also takes an object with _as_parameter_ (its own protocol), which must not fire; an
+    # int subclass (IntEnum, bool) is sent as ctypes sends it, and anything else with __index__
+    # (numpy integers) goes through the slow path, which sends it the same way.
+    return f"({name} if isinstance({name}, int) else refuse())"
