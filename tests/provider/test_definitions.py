@@ -185,16 +185,8 @@ def test_a_signature_an_earlier_provider_declared_spares_no_check_of_the_definit
         define(tmp_path, f"from tracers import tracer\n\n@tracer\nclass Again:\n    {line}\n", "later_mod")
 
 
-@pytest.mark.parametrize("line,pattern", [
-    ("def e(a: LikeInt(), b: str): ...", r"probe After.e: argument 'a': unsupported annotation"),
-    ("def e(a: int, b: str) -> LikeNone(): ...", r"probe After.e: a probe definition returns ProbeCall"),
-    ("def e(self, a: Lazy()): ...", r"probe After.e: probes take no 'self'"),
-    ("def e(a: Lazy()): return 1", r"probe After.e: the body must be empty"),
-], ids=["equal-to-int", "equal-to-none", "lazy-self", "lazy-body"])
-def test_only_the_plain_types_themselves_are_described_for_every_provider(tmp_path, line, pattern):
-    """An annotation equal to int (or a return annotation equal to None) is not int: a signature an
-    earlier provider declared with int does not describe it. Telling them apart runs none of its code."""
-    source = f'''\
+# Annotations equal to int and to None that mean neither.
+LOOK_ALIKES = '''\
 from tracers import tracer
 
 class LikeInt:
@@ -208,6 +200,19 @@ class LikeNone:
         return other is None or isinstance(other, LikeNone)
     def __hash__(self):
         return hash(None)
+'''
+
+
+@pytest.mark.parametrize("line,pattern", [
+    ("def e(a: LikeInt(), b: str): ...", r"probe After.e: argument 'a': unsupported annotation"),
+    ("def e(a: int, b: str) -> LikeNone(): ...", r"probe After.e: a probe definition returns ProbeCall"),
+    ("def e(self, a: Lazy()): ...", r"probe After.e: probes take no 'self'"),
+    ("def e(a: Lazy()): return 1", r"probe After.e: the body must be empty"),
+], ids=["equal-to-int", "equal-to-none", "lazy-self", "lazy-body"])
+def test_only_the_plain_types_themselves_are_described_for_every_provider(tmp_path, line, pattern):
+    """An annotation equal to int (or a return annotation equal to None) is not int: a signature an
+    earlier provider declared with int does not describe it. Telling them apart runs none of its code."""
+    source = LOOK_ALIKES + f'''\
 
 class Lazy:
     @property
@@ -238,20 +243,7 @@ class After:
 def test_a_probe_whose_annotations_only_equal_the_last_probes_is_checked_on_its_own(tmp_path, before, line, pattern):
     """Within one provider too: the probe declared just before, with int (or -> None), does not
     describe a probe whose annotation is an object equal to it."""
-    source = f'''\
-from tracers import tracer
-
-class LikeInt:
-    def __eq__(self, other):
-        return other is int or isinstance(other, LikeInt)
-    def __hash__(self):
-        return hash(int)
-
-class LikeNone:
-    def __eq__(self, other):
-        return other is None or isinstance(other, LikeNone)
-    def __hash__(self):
-        return hash(None)
+    source = LOOK_ALIKES + f'''\
 
 @tracer
 class Within:
