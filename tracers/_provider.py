@@ -5,7 +5,6 @@ at import with the file, line, probe and fix, never later at fire time.
 """
 import sys
 from _operator import is_ as _is  # operator.is_, without importing the operator module
-from itertools import chain
 from _thread import RLock
 from _weakref import ref as weak_ref  # weakref.ref, without importing the weakref module at start-up
 
@@ -409,7 +408,8 @@ def _probe_specs(cls: type, definitions: "dict[str, FunctionType]", fast: bool =
     names_checked = fast and _plain_probe_names(definitions)
     specs = []
     last: "Any" = None  # (argument names, annotations, module, argument descriptions, annotation values): _probe_spec's
-    taken, described = [], []  # the annotations of each definition described here, and those that described it
+    taken: "list[Any]" = []  # the annotations of the definitions described here, one after another
+    described: "list[Any]" = []  # those of the signatures that described them, in the same order
     for attr, function in definitions.items():
         code = function.__code__
         try:
@@ -422,14 +422,14 @@ def _probe_specs(cls: type, definitions: "dict[str, FunctionType]", fast: bool =
             same = False
         if same:
             specs.append(_new_tuple(ProbeSpec, (attr, last[3], code.co_filename, code.co_firstlineno)))
-            taken.append(function.__annotations__.values())
-            described.append(last[4])
+            taken += function.__annotations__.values()
+            described += last[4]
         else:
             specs.append(_probe_spec(cls, attr, function, known, names_checked))
             last = known.get(_LAST)
     # Equal is not the same: an object may compare equal to a type and mean another
     # (numpy.dtype('int64') == int, a tuple equal to U8's width). Told for all at once.
-    if taken and not all(map(_is, chain.from_iterable(taken), chain.from_iterable(described))):
+    if taken and not all(map(_is, taken, described)):
         return _probe_specs(cls, definitions, fast=False)
     return tuple(specs)
 
