@@ -1,9 +1,12 @@
 """list for files and modules, sitecustomize, usage errors."""
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
 
 
 def test_list_a_file_names_probes_types_and_bpftrace_lines(python):
@@ -83,16 +86,29 @@ def test_sitecustomize_write_refuses_a_directory_whose_sitecustomize_would_never
     later.mkdir()
     (first / "sitecustomize.py").write_text("import os\n")
     env = {"PYTHONPATH": os.pathsep.join([str(first), str(later)])}
-    for target in ([str(later)], []):  # a directory given, and this interpreter's site-packages
-        result = python(["-m", "tracers", "sitecustomize", "--write", *target], env=dict(env), cwd=tmp_path)
-        assert result.returncode == 1, result.stderr
-        assert f"Python imports {first / 'sitecustomize.py'} as sitecustomize" in result.stderr
-        assert "nothing written" in result.stderr
+    result = python(["-m", "tracers", "sitecustomize", "--write", str(later)], env=dict(env), cwd=tmp_path)
+    _assert_refused_for(first, result)
     assert not (later / "sitecustomize.py").exists()
+    # Without a directory: the interpreter's own site-packages, that of a throwaway virtual
+    # environment here, so that a fault writes there rather than where these tests run.
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TRACERS", "PYTHON"))}
+    clean["PYTHONPATH"] = os.pathsep.join([str(first), str(REPO)])
+    result = subprocess.run([str(venv / "bin" / "python"), "-m", "tracers", "sitecustomize", "--write"], env=clean,
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    _assert_refused_for(first, result)
+    assert not list(venv.glob("lib/python*/site-packages/sitecustomize.py"))
     assert (first / "sitecustomize.py").read_text() == "import os\n"
     result = python(["-m", "tracers", "sitecustomize", "--write", str(first)], env=dict(env), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (first / "sitecustomize.py").read_text().count("_tracers_importhook.install()") == 1
+
+
+def _assert_refused_for(first: Path, result: "subprocess.CompletedProcess[str]") -> None:
+    assert result.returncode == 1, result.stderr
+    assert f"Python imports {first / 'sitecustomize.py'} as sitecustomize" in result.stderr
+    assert "nothing written" in result.stderr
 
 
 def test_unknown_command_and_no_command(python):
