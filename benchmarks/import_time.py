@@ -423,6 +423,7 @@ def main() -> None:
         raise SystemExit("--instructions needs valgrind: apt-get install valgrind")
     runs = options.runs or (5 if options.quick else 15)
     sys.path.insert(0, str(REPO))
+    refuse_a_hooked_baseline()
 
     base = Path(tempfile.mkdtemp(prefix="tracers-bench-import-"))
     holder = None
@@ -458,7 +459,7 @@ def main() -> None:
 
         counts = {config: count_instructions(roots[config], config) for config in WARM} if options.instructions else {}
         identical, details = check_identical_bytecode(roots["off"])
-        report(results, runs)
+        checked = report(results, runs)
         print(f"{load()} at the end (above the CPU count the timings are less reliable)")
         print()
         print(f"tracing off, identical bytecode: {verdict(identical)}")
@@ -469,6 +470,9 @@ def main() -> None:
             report_instructions(counts)
         if options.keep:
             print(f"generated packages kept in {base}")
+        if not checked:
+            raise SystemExit("a check FAILED (above): some configuration did not run as its name says, so its "
+                             "ratios mean nothing")
     finally:
         if holder is not None and holder.stdin is not None:
             holder.stdin.close()
@@ -498,8 +502,10 @@ def _ratio(results: Results, state: str, config: str, group: str, how: str) -> f
     return _stat(results, state, config, group, how) / _stat(results, state, "plain", group, how)
 
 
-def report(results: Results, runs: int) -> None:
+def report(results: Results, runs: int) -> bool:
+    """Print the table; whether every configuration had the hook and gates exactly where expected."""
     rows = []
+    checked = True
     for state, configs in (("cold", COLD), ("warm", WARM)):
         for config in configs:
             row = [f"{state:4}  {CONFIGS[config][0]}"]
@@ -511,6 +517,7 @@ def report(results: Results, runs: int) -> None:
             ok = ((sanity["gates"] > 0) == (CONFIGS[config][2] is not None)
                   and (sanity["hooked"] > 0) == CONFIGS[config][1])
             rows.append(row + ["ok" if ok else "FAILED"])
+            checked = checked and ok
     headers = ["cache config"]
     for group, label in GROUPS:
         if group != "all":
@@ -523,6 +530,18 @@ def report(results: Results, runs: int) -> None:
     print("ms: median wall time over the runs, min: minimum; ratio: median against the median of plain Python in")
     print("the same cache state, min: the same with minimums, cpu: the same with the median CPU time (process_time,")
     print("which excludes time the process waited for a CPU); check: hook and gates present exactly where expected")
+    return checked
+
+
+def refuse_a_hooked_baseline() -> None:
+    """Stop at once if this interpreter installs the import hook as it starts (a ``sitecustomize.py``
+    of its environment, ``TRACERS_IMPORTHOOK``): plain Python, the baseline, would have it too."""
+    code = "import sys; print(any(type(f).__name__ == 'TracersFinder' for f in sys.meta_path))"
+    done = subprocess.run([sys.executable, "-c", code], env=child_env(), capture_output=True, text=True, check=True)
+    if done.stdout.strip() != "False":
+        raise SystemExit(f"{sys.executable} installs the import hook as it starts (its environment's "
+                         f"sitecustomize.py?): plain Python would not be plain; run this with an interpreter "
+                         f"whose start-up does not install it")
 
 
 # Warm-cache targets per configuration: (group, label, ratio at most).
