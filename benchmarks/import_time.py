@@ -20,7 +20,11 @@ pyc files for every module, as ``pip install`` (compileall) leaves them.
 Configurations are interleaved run by run (in a shuffled order); medians and
 minimums are reported, as wall time and as CPU time.  With tracing off, the
 cached code of the probe modules is compared with their source compiled with
-the probe lines blanked.
+the probe lines blanked.  Each configuration's last run is checked for the
+hook and the gates it should have (and no other): the script exits 1 after
+its report if one did not, and refuses at once an interpreter whose start-up
+installs the hook (a ``sitecustomize.py`` of its environment), with which
+"plain Python" would not be plain.
 
     python benchmarks/import_time.py            # about a minute
     python benchmarks/import_time.py --quick
