@@ -539,7 +539,8 @@ def report(results: Results, runs: int) -> bool:
 
 def refuse_a_hooked_baseline() -> None:
     """Stop at once if this interpreter installs the import hook as it starts (a ``sitecustomize.py``
-    of its environment, ``TRACERS_IMPORTHOOK``): plain Python, the baseline, would have it too."""
+    or ``.pth`` file of its environment; the children's ``TRACERS*`` variables are dropped): plain
+    Python, the baseline, would have it too."""
     code = "import sys; print(any(type(f).__name__ == 'TracersFinder' for f in sys.meta_path))"
     done = subprocess.run([sys.executable, "-c", code], env=child_env(), capture_output=True, text=True, check=True)
     if done.stdout.strip() != "False":

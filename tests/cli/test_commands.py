@@ -2,11 +2,9 @@
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def test_list_a_file_names_probes_types_and_bpftrace_lines(python):
@@ -78,7 +76,7 @@ def test_sitecustomize_write_knows_the_hook_by_the_package_s_name(python, tmp_pa
     assert "already installs the hook" in result.stderr
 
 
-def test_sitecustomize_write_refuses_a_directory_whose_sitecustomize_would_never_run(python, tmp_path):
+def test_sitecustomize_write_refuses_a_directory_whose_sitecustomize_would_never_run(python, bare_venv, tmp_path):
     """Only the first sitecustomize on sys.path runs (a Debian interpreter has one in its standard
     library): writing one further down would report success and change nothing."""
     first, later = tmp_path / "first", tmp_path / "later"
@@ -92,11 +90,8 @@ def test_sitecustomize_write_refuses_a_directory_whose_sitecustomize_would_never
     # Without a directory: the interpreter's own site-packages, that of a throwaway virtual
     # environment here, so that a fault writes there rather than where these tests run.
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TRACERS", "PYTHON"))}
-    clean["PYTHONPATH"] = os.pathsep.join([str(first), str(REPO)])
-    result = subprocess.run([str(venv / "bin" / "python"), "-m", "tracers", "sitecustomize", "--write"], env=clean,
-                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    result = python(["-m", "tracers", "sitecustomize", "--write"], env=dict(env), cwd=tmp_path,
+                    executable=bare_venv(venv))
     _assert_refused_for(first, result)
     assert not list(venv.glob("lib/python*/site-packages/sitecustomize.py"))
     assert (first / "sitecustomize.py").read_text() == "import os\n"

@@ -1,7 +1,6 @@
 """python -m tracers doctor: whether this interpreter's start-up installs the hook, and the mode."""
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,16 +41,15 @@ def test_a_sitecustomize_that_only_mentions_it_is_pointed_at(python, tmp_path):
             f"check that it calls install()") in lines
 
 
-def test_names_the_pth_file_of_a_virtual_environment(python, tmp_path):
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    site = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+def test_names_the_pth_file_of_a_virtual_environment(bare_venv, tmp_path):
+    venv_python = bare_venv(tmp_path / "venv")
+    site = subprocess.run([str(venv_python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
     pth = f"{site}/tracers_hook.pth"
     with open(pth, "w") as file:
         file.write(HOOK_LINE)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACERS", "PYTHON"))}
     env.update(PYTHONPATH=str(REPO), TRACERS_RUNTIME_DIR=str(tmp_path / "run"))
-    lines = _doctor_lines(subprocess.run([str(venv / "bin" / "python"), "-m", "tracers", "doctor"], env=env,
+    lines = _doctor_lines(subprocess.run([str(venv_python), "-m", "tracers", "doctor"], env=env,
                                          capture_output=True, text=True, timeout=60))
     assert f"import hook: active in this interpreter (installed by {pth})" in lines
