@@ -229,17 +229,15 @@ class TracersFinder:
 
     def __init__(self, packages: "Optional[Iterable[str]]" = None) -> None:
         self.packages: Optional[frozenset[str]] = None if packages is None else frozenset(packages)
-        self._stdlib: tuple[str, ...] = ()
-        self._sites: tuple[str, ...] = ()
-        if self.packages is None:
-            self._find_stdlib()
+        # The standard library's directories and the site directories, found when first asked:
+        # a process that imports nothing more after start-up never pays for them.
+        self._standard: "Optional[tuple[tuple[str, ...], tuple[str, ...]]]" = None
 
     def include(self, packages: "Optional[Iterable[str]]") -> bool:
         """Widen the scope to more packages, or to every module (``None``); True if it grew."""
         if self.packages is None:
             return False
         if packages is None:
-            self._find_stdlib()
             self.packages = None
             return True
         wider = self.packages.union(packages)
@@ -285,12 +283,6 @@ class TracersFinder:
     def invalidate_caches(self) -> None:
         """PathFinder, still on sys.meta_path, clears its own caches."""
 
-    def _find_stdlib(self) -> None:
-        stdlib, sites = _standard_paths()
-        real = _real_paths(stdlib + sites)
-        self._stdlib = _directories(stdlib, real)
-        self._sites = _directories(sites, real)
-
     def _wanted(self, fullname: str, origin: "Optional[str]") -> bool:
         if origin is None or fullname == "tracers" or fullname.startswith("tracers."):
             return False
@@ -300,7 +292,11 @@ class TracersFinder:
 
     def in_standard_library(self, path: object) -> bool:
         """Whether ``path`` is a file of the standard library, which a global hook leaves alone."""
-        return isinstance(path, str) and path.startswith(self._stdlib) and not path.startswith(self._sites)
+        standard = self._standard
+        if standard is None:  # two threads may both find them: the same tuples, set in one step
+            standard = self._standard = _standard_directories()
+        stdlib, sites = standard
+        return isinstance(path, str) and path.startswith(stdlib) and not path.startswith(sites)
 
 
 _loader_class: "Optional[type[TracersLoader]]" = None
@@ -350,6 +346,13 @@ def _from_later_finders(
             if spec is not None:
                 return spec
     return None
+
+
+def _standard_directories() -> "tuple[tuple[str, ...], tuple[str, ...]]":
+    # Prefixes of the standard library's files, and of the site directories' (which may lie inside).
+    stdlib, sites = _standard_paths()
+    real = _real_paths(stdlib + sites)
+    return _directories(stdlib, real), _directories(sites, real)
 
 
 def _directories(paths: "Iterable[str]", real: "Dict[str, str]") -> "tuple[str, ...]":
