@@ -401,35 +401,42 @@ def _probe_specs(cls: type, definitions: "dict[str, FunctionType]", fast: bool =
     this loop, without a call: it passes every check that one passed.  Any
     other goes through :func:`_probe_spec`.  Then the annotations of those so
     described must be the very objects of the signature that described them,
-    all checked at once; if one is not, every definition goes through
-    :func:`_probe_spec` (``fast=False``).
+    under the same names in the same order, all checked at once; if one is
+    not, every definition goes through :func:`_probe_spec` (``fast=False``).
     """
     known: "dict[Any, Any]" = {}
     names_checked = fast and _plain_probe_names(definitions)
     specs = []
-    last: "Any" = None  # (argument names, annotations, module, argument descriptions, annotation values): _probe_spec's
+    last: "Any" = None  # _probe_spec's (argument names, annotations, module, argument descriptions, values, keys)
     taken: "list[Any]" = []  # the annotations of the definitions described here, one after another
     described: "list[Any]" = []  # those of the signatures that described them, in the same order
+    taken_names: "list[Any]" = []  # the names they are under, in each one's order
+    described_names: "list[Any]" = []
     for attr, function in definitions.items():
         code = function.__code__
+        annotations = function.__annotations__
         try:
             same = (last is not None and names_checked and code.co_consts == (None,) and code.co_code in _EMPTY_BODIES
                     and not (code.co_names or code.co_flags & _NOT_PLAIN or code.co_kwonlyargcount
                              or function.__defaults__)
                     and function.__globals__ is last[2] and last[0] == code.co_varnames[: code.co_argcount]
-                    and last[1] == function.__annotations__)
+                    and last[1] == annotations)
         except Exception:  # an annotation that cannot be compared: _probe_spec describes it on its own
             same = False
         if same:
             specs.append(_new_tuple(ProbeSpec, (attr, last[3], code.co_filename, code.co_firstlineno)))
-            taken += function.__annotations__.values()
+            taken += annotations.values()
             described += last[4]
+            # Equal dicts may hold their keys in another order (one assigned by hand): then the
+            # values above, in each dict's order, would be matched with those of other names.
+            taken_names += annotations
+            described_names += last[5]
         else:
             specs.append(_probe_spec(cls, attr, function, known, names_checked))
             last = known.get(_LAST)
     # Equal is not the same: an object may compare equal to a type and mean another
     # (numpy.dtype('int64') == int, a tuple equal to U8's width). Told for all at once.
-    if taken and not all(map(_is, taken, described)):
+    if taken and (taken_names != described_names or not all(map(_is, taken, described))):
         return _probe_specs(cls, definitions, fast=False)
     return tuple(specs)
 
@@ -481,7 +488,7 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
         if signature is not None:
             described[signature] = args
     if signature is not None:
-        known[_LAST] = (names, annotations, module, args, values)
+        known[_LAST] = (names, annotations, module, args, values, tuple(annotations))
     return _new_tuple(ProbeSpec, (attr, args, code.co_filename, code.co_firstlineno))
 
 

@@ -292,6 +292,44 @@ class AloneU8:
     assert display(both.plain_first) == display(both.plain_second) == display(alone.plain)
 
 
+def test_annotations_assigned_in_another_order_are_matched_by_name(tmp_path):
+    """A definition whose ``__annotations__`` was assigned by hand, keys out of parameter order,
+    holding the probe before's two objects swapped between its parameters (equal to each other,
+    meaning different types), is described by what each parameter is annotated with."""
+    source = '''\
+from typing import Annotated
+from tracers import U8, tracer
+
+class Width8:  # equal to U8's width; unhashable, so that typing makes a new Annotated of it
+    __hash__ = None
+    def __eq__(self, other):
+        return other == (8, False)
+
+Plain = Annotated[int, Width8()]  # equal to U8, and not U8
+
+def swapped(a, b): ...
+swapped.__annotations__ = {"b": Plain, "a": U8}
+
+class Both:
+    def first(a: Plain, b: U8): ...
+    second = swapped
+
+Both = tracer(Both)
+
+@tracer
+class Alone:
+    def second(a: U8, b: Plain): ...
+'''
+    namespace = define(tmp_path, source, "reordered_mod")
+    both, alone = namespace["Both"], namespace["Alone"]
+
+    def display(probe):
+        return [(arg.name, arg.type.display) for arg in probe.spec.args]
+
+    assert display(both.second) == display(alone.second)
+    assert display(both.second) != display(both.first)
+
+
 def test_a_string_annotation_naming_a_keyword_means_what_eval_makes_of_it(tmp_path):
     """A global called ``None`` (set through ``globals()``) is not what ``-> None`` names: eval gives the
     constant. And builtins that are neither a dict nor a module are left to eval, which refuses them."""
