@@ -292,12 +292,20 @@ class TracersFinder:
 
     def in_standard_library(self, path: object) -> bool:
         """Whether ``path`` is a file of the standard library, which a global hook leaves alone."""
+        if not isinstance(path, str):
+            return False
         standard = self._standard
-        if standard is None:  # two threads may both find them: the same tuples, set in one step
-            standard = self._standard = _standard_directories()
+        if standard is None:
+            if path.rpartition(os.sep)[0] == _OS_DIRECTORY:  # as linecache, which python -c imports on 3.13
+                return True
+            standard = self._standard = _standard_directories()  # two threads may both: the same tuples
         stdlib, sites = standard
-        return isinstance(path, str) and path.startswith(stdlib) and not path.startswith(sites)
+        return path.startswith(stdlib) and not path.startswith(sites)
 
+
+# The directory of ``os``: a module file directly inside it is the standard library's, told without
+# finding all of the standard library's directories (site directories lie deeper).
+_OS_DIRECTORY = (getattr(os, "__file__", None) or "").rpartition(os.sep)[0] or None
 
 _loader_class: "Optional[type[TracersLoader]]" = None
 

@@ -173,21 +173,24 @@ def test_the_finder_knows_the_standard_library_as_sysconfig_names_it() -> None:
 
 
 def test_the_finder_looks_for_the_standard_library_at_the_first_import_that_asks() -> None:
-    """A process that imports nothing after start-up never pays for finding those directories;
-    the first standard module imported from source still keeps the standard loader."""
+    """A process that imports nothing after start-up (or only modules lying directly in the
+    directory of ``os``, as 3.13's ``python -c`` imports ``linecache``) never pays for finding
+    those directories; the standard modules keep the standard loader either way."""
     child = textwrap.dedent("""
         import sys
         import _tracers_importhook
         _tracers_importhook.install()
         finder = next(f for f in sys.meta_path if isinstance(f, _tracers_importhook.TracersFinder))
         print(finder._standard is None)
+        import keyword  # a module of its own, which imports nothing
+        print(finder._standard is None, type(sys.modules["keyword"].__loader__).__name__)
         import json
-        print(finder._standard is not None, type(sys.modules["json"].__loader__).__name__)
+        print(finder._standard is None, type(sys.modules["json"].__loader__).__name__)
     """)
     done = subprocess.run([sys.executable, "-S", "-c", child], env=clean_environment(), cwd=str(REPO),
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["True", "True", "SourceFileLoader"], done.stdout
+    assert done.stdout.split() == ["True", "True", "SourceFileLoader", "False", "SourceFileLoader"], done.stdout
 
 
 def test_the_first_usdt_provider_imports_the_backend_and_no_wrapper_module(tmp_path: Path) -> None:
