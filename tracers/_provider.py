@@ -401,17 +401,19 @@ def _probe_specs(cls: type, definitions: "dict[str, FunctionType]", fast: bool =
     this loop, without a call: it passes every check that one passed.  Any
     other goes through :func:`_probe_spec`.  Then the annotations of those so
     described must be the very objects of the signature that described them,
-    under the same names in the same order, all checked at once; if one is
-    not, every definition goes through :func:`_probe_spec` (``fast=False``).
+    all checked at once; if one is not, every definition goes through
+    :func:`_probe_spec` (``fast=False``).  An equal dict may hold its names in
+    another order (one assigned by hand): its values are then matched with
+    those of other names, which only the signature's own values, equal to each
+    other but not the same, could pass; such a signature describes no
+    definition in this loop.
     """
     known: "dict[Any, Any]" = {}
     names_checked = fast and _plain_probe_names(definitions)
     specs = []
-    last: "Any" = None  # _probe_spec's (argument names, annotations, module, argument descriptions, values, keys)
+    last: "Any" = None  # _probe_spec's (names, annotations, module, argument descriptions, values, none alike)
     taken: "list[Any]" = []  # the annotations of the definitions described here, one after another
     described: "list[Any]" = []  # those of the signatures that described them, in the same order
-    taken_names: "list[Any]" = []  # the names they are under, in each one's order
-    described_names: "list[Any]" = []
     for attr, function in definitions.items():
         code = function.__code__
         annotations = function.__annotations__
@@ -420,23 +422,19 @@ def _probe_specs(cls: type, definitions: "dict[str, FunctionType]", fast: bool =
                     and not (code.co_names or code.co_flags & _NOT_PLAIN or code.co_kwonlyargcount
                              or function.__defaults__)
                     and function.__globals__ is last[2] and last[0] == code.co_varnames[: code.co_argcount]
-                    and last[1] == annotations)
+                    and last[5] and last[1] == annotations)
         except Exception:  # an annotation that cannot be compared: _probe_spec describes it on its own
             same = False
         if same:
             specs.append(_new_tuple(ProbeSpec, (attr, last[3], code.co_filename, code.co_firstlineno)))
             taken += annotations.values()
             described += last[4]
-            # Equal dicts may hold their keys in another order (one assigned by hand): then the
-            # values above, in each dict's order, would be matched with those of other names.
-            taken_names += annotations
-            described_names += last[5]
         else:
             specs.append(_probe_spec(cls, attr, function, known, names_checked))
             last = known.get(_LAST)
     # Equal is not the same: an object may compare equal to a type and mean another
     # (numpy.dtype('int64') == int, a tuple equal to U8's width). Told for all at once.
-    if taken and (taken_names != described_names or not all(map(_is, taken, described))):
+    if taken and not all(map(_is, taken, described)):
         return _probe_specs(cls, definitions, fast=False)
     return tuple(specs)
 
@@ -488,8 +486,17 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
         if signature is not None:
             described[signature] = args
     if signature is not None:
-        known[_LAST] = (names, annotations, module, args, values, tuple(annotations))
+        known[_LAST] = (names, annotations, module, args, values, _none_alike(values))
     return _new_tuple(ProbeSpec, (attr, args, code.co_filename, code.co_firstlineno))
+
+
+def _none_alike(values: "tuple[Any, ...]") -> bool:
+    """Whether no two of ``values`` are equal without being the same object (see :func:`_probe_specs`)."""
+    try:
+        return not any(value is not other and (value == other or other == value)
+                       for index, value in enumerate(values) for other in values[index + 1:])
+    except Exception:  # a comparison that fails, or gives what is neither true nor false: assume alike
+        return False
 
 
 def _same_annotations(described: "dict[str, Any]", values: "tuple[Any, ...]", annotations: "dict[str, Any]") -> bool:
