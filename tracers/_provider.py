@@ -486,7 +486,8 @@ def _probe_spec(cls: type, attr: str, value: "FunctionType", known: "dict[Any, A
         if signature is not None:
             described[signature] = args
     if signature is not None:
-        known[_LAST] = (names, annotations, module, args, values, _none_alike(values))
+        # Compared among themselves only where _probe_specs' loop may use them (plain names, checked in bulk).
+        known[_LAST] = (names, annotations, module, args, values, name_checked and _none_alike(values))
     return _new_tuple(ProbeSpec, (attr, args, code.co_filename, code.co_firstlineno))
 
 

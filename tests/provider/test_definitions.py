@@ -330,6 +330,30 @@ class Alone:
     assert display(both.second) != display(both.first)
 
 
+def test_a_signature_whose_annotations_cannot_be_compared_describes_each_probe(tmp_path):
+    """Telling whether a signature's annotations are alike compares them with each other: one
+    whose comparison raises is taken as alike, and each probe is still described as declared."""
+    source = '''\
+from typing import Annotated
+from tracers import U8, tracer
+
+class Refuses:
+    def __eq__(self, other):
+        raise RuntimeError("not comparable")
+    __hash__ = object.__hash__
+
+Odd = Annotated[int, Refuses()]
+
+@tracer
+class Odds:
+    def first(a: Odd, b: U8): ...
+    def second(a: Odd, b: U8): ...
+'''
+    odds = define(tmp_path, source, "refuses_mod")["Odds"]
+    assert [[(arg.name, arg.type.display) for arg in probe.spec.args] for probe in (odds.first, odds.second)] == [
+        [("a", "int"), ("b", "U8")]] * 2
+
+
 def test_a_string_annotation_naming_a_keyword_means_what_eval_makes_of_it(tmp_path):
     """A global called ``None`` (set through ``globals()``) is not what ``-> None`` names: eval gives the
     constant. And builtins that are neither a dict nor a module are left to eval, which refuses them."""
