@@ -1,9 +1,4 @@
 """python -m tracers doctor: whether this interpreter's start-up installs the hook, and the mode."""
-import os
-import subprocess
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[2]
 
 HOOK_LINE = "import tracers.importhook; tracers.importhook.install()\n"
 NOT_ACTIVE = ("import hook: not active: no sitecustomize.py, usercustomize.py or .pth file of this interpreter "
@@ -41,15 +36,13 @@ def test_a_sitecustomize_that_only_mentions_it_is_pointed_at(python, tmp_path):
             f"check that it calls install()") in lines
 
 
-def test_names_the_pth_file_of_a_virtual_environment(bare_venv, tmp_path):
+def test_names_the_pth_file_of_a_virtual_environment(python, bare_venv, tmp_path):
     venv_python = bare_venv(tmp_path / "venv")
-    site = subprocess.run([str(venv_python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    site = python(["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                  executable=venv_python).stdout.strip()
     pth = f"{site}/tracers_hook.pth"
     with open(pth, "w") as file:
         file.write(HOOK_LINE)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACERS", "PYTHON"))}
-    env.update(PYTHONPATH=str(REPO), TRACERS_RUNTIME_DIR=str(tmp_path / "run"))
-    lines = _doctor_lines(subprocess.run([str(venv_python), "-m", "tracers", "doctor"], env=env,
-                                         capture_output=True, text=True, timeout=60))
+    lines = _doctor_lines(python(["-m", "tracers", "doctor"], env={"TRACERS_RUNTIME_DIR": str(tmp_path / "run")},
+                                 executable=venv_python))
     assert f"import hook: active in this interpreter (installed by {pth})" in lines
