@@ -21,7 +21,8 @@ builds a :class:`tracers.ProbeCall`. The plugin tells mypy the same:
 * ``Provider.event`` is a callable with the declared arguments that returns a
   ``tracers.ProbeCall`` and is otherwise a ``Probe`` (``.gate``, ``.name``,
   ...), so ``probe(Provider.event(args))`` checks the arguments and their count;
-* ``Provider.event.fire`` takes the declared arguments and returns ``None``;
+* ``Provider.event.fire`` takes the declared arguments, by position only, and
+  returns ``None``;
 * definitions that ``@tracer`` rejects at import are reported as errors with
   the code ``tracers``.
 
@@ -297,10 +298,12 @@ def _fail(api: SemanticAnalyzerPluginInterface, where: Context, cls: str, probe:
 
 
 def _probe_fire(ctx: AttributeContext) -> Type:
-    """``Provider.event.fire``: the probe's arguments, returning ``None``."""
+    """``Provider.event.fire``: the probe's arguments, positional only (as every backend's
+    ``fire`` takes them), returning ``None``."""
     owner = ctx.type
     if isinstance(owner, CallableType) and owner.fallback.type.fullname == PROBE:
         return owner.copy_modified(
+            arg_names=[None] * len(owner.arg_names),
             ret_type=NoneType(),
             fallback=ctx.api.named_generic_type("builtins.function", []),
         )

@@ -152,6 +152,7 @@ probe(SimpleProbes.greeting(greeting="a", nam="b"))  # E: Unexpected keyword arg
 t.probe(Net.request("GET", 200, "512"))  # E: Argument 3 to "request" of "Net" has incompatible type "str"; expected "int"  [arg-type]
 probe(SimpleProbes.optional_greeting("a", 1))  # E: Argument 2 to "optional_greeting" of "SimpleProbes" has incompatible type "int"; expected "str | None"  [arg-type]
 SimpleProbes.greeting.fire("a", 1)  # E: Argument 2 to "greeting" of "SimpleProbes" has incompatible type "int"; expected "str"  [arg-type]
+SimpleProbes.greeting.fire(greeting="a", name="b")  # E: Unexpected keyword argument "greeting" for "greeting" of "SimpleProbes"  [call-arg]
 narrow: Callable[[str], ProbeCall] = SimpleProbes.greeting  # E: Incompatible types in assignment
 """
 

@@ -174,8 +174,9 @@ def _fire_code(types: "list[ArgType]") -> "CodeType":
     """The code of ``fire`` for these argument types, compiled once per shape."""
     names = [f"a{i}" for i in range(len(types))]
     parameters = ", ".join(_fast_expression(name, arg) for name, arg in zip(names, types))
+    # Positional-only, as every backend's fire is: a0, a1 ... are no names a caller may use.
     source = (
-        f"def fire({''.join(name + ', ' for name in names)}*extra):\n"
+        f"def fire({''.join(name + ', ' for name in names)}{'/, ' if names else ''}*extra):\n"
         f"    if not extra:\n"
         f"        try:\n"
         f"            return fast({parameters})\n"
