@@ -22,7 +22,9 @@ objects go to a private runtime directory made for the run, where another
 process of the same program keeps ``hello.py``'s provider object loaded (a
 service of several processes), except on the line that says otherwise.
 ``python -m`` of an empty module shows what Python's own ``-m`` costs, which
-``python -m tracers run`` pays before any of tracers runs.
+``python -m tracers run`` pays before any of tracers runs; the ``tracers``
+command that ``pip`` installs (a script in the environment's ``bin``, written
+here as pip writes it) runs the same code without it.
 
     python benchmarks/startup.py                 # a few minutes
     python benchmarks/startup.py --pairs 41 --only 1,2
@@ -70,6 +72,24 @@ HOLDER = HELLO.replace('probe(Hello.greeted("world", 1))\nprint("hello, world")'
                        'import sys\nprint("ready", flush=True)\nsys.stdin.read()')
 
 BY_NAME = "import tracers.importhook\ntracers.importhook.install()\n"
+
+# The console script pip (26) writes for pyproject.toml's [project.scripts] tracers = "tracers.cli:main".
+CONSOLE_SCRIPT = textwrap.dedent('''\
+    #!{python}
+    import sys
+    from tracers.cli import main
+    if __name__ == '__main__':
+        sys.argv[0] = sys.argv[0].removesuffix('.exe')
+        sys.exit(main())
+''')
+
+
+def console_script(python: Path) -> Path:
+    """The ``tracers`` command of the virtual environment of ``python``, as pip installs it."""
+    script = python.parent / "tracers"
+    script.write_text(CONSOLE_SCRIPT.format(python=python))
+    script.chmod(0o755)
+    return script
 
 
 def sitecustomize_lines(repo: Path) -> str:
@@ -176,6 +196,7 @@ def main() -> None:
         (work / "empty.py").write_text("")
         cwd = str(work)
         p, i, h = str(plain), str(installed), str(hooked)
+        command = str(console_script(installed))
         lines = [
             Pair("hook from sitecustomize, off: -c pass / plain -c pass", [h, "-c", "pass"], [p, "-c", "pass"],
                  off, off, cwd, 1.10),
@@ -186,6 +207,8 @@ def main() -> None:
                  [i, "hello.py"], usdt, off, cwd, 1.40),
             Pair("the same, object written and removed at exit", [i, "-m", "tracers", "run", "hello.py"],
                  [i, "hello.py"], usdt_alone, off, cwd),
+            Pair("TRACERS=usdt tracers run hello.py (the command pip installs) / hello.py", [command, "run", "hello.py"],
+                 [i, "hello.py"], usdt, off, cwd),
             Pair("python -m of an empty module / python of that file (Python's own -m)", [p, "-m", "empty"],
                  [p, "empty.py"], off, off, cwd),
             Pair("hello.py (one provider, off) / -c pass", [i, "hello.py"], [i, "-c", "pass"], off, off, cwd),
