@@ -174,6 +174,31 @@ class _OffProbe(Probe):
         __call__ = _IgnoresArguments().__init__
 
 
+def _made_at_first_event(probe: "Probe", label: str, make: "Callable[[], Callable[..., None]]",
+                         reports_errors: bool) -> "Callable[..., None]":
+    """A deferred binding's fire (see :class:`ProbeBinding`): the first event makes the
+    backend's fire function, which then takes this one's place on the probe.
+
+    Call sites look ``fire`` up on the probe at each event, so the next one
+    goes straight to the function made; a reference kept to this one still
+    fires, through it.
+    """
+    made: "list[Callable[..., None]]" = []
+
+    def fire(*args: "Any") -> None:
+        if not made:
+            try:
+                emit = make()
+            except Exception as problem:
+                _report.fire_failed(label, problem)
+                return
+            made.append(emit if reports_errors else _guarded(label, emit))
+            probe.fire = made[0]
+        made[0](*args)
+
+    return fire
+
+
 def _guarded(label: str, emit: "Callable[..., None]") -> "Callable[..., None]":
     """Wrap a backend's fire so that no error reaches the traced program."""
 
@@ -281,9 +306,14 @@ class _ProbeMaker:
             if isinstance(current, Probe):
                 return current
             binding = self.bindings[spec.name]
-            fire = binding.fire if binding.reports_errors else _guarded(f"{self.name}:{spec.name}", binding.fire)
-            kind = _OffProbe if fire is _never else Probe
-            probe = kind(spec, self.name, binding.gate, fire, pending[2])
+            label = f"{self.name}:{spec.name}"
+            if binding.deferred:
+                probe = Probe(spec, self.name, binding.gate, _never, pending[2])
+                probe.fire = _made_at_first_event(probe, label, binding.fire, binding.reports_errors)
+            else:
+                fire = binding.fire if binding.reports_errors else _guarded(label, binding.fire)
+                kind = _OffProbe if fire is _never else Probe
+                probe = kind(spec, self.name, binding.gate, fire, pending[2])
             setattr(self.cls, spec.name, probe)
             return probe
 

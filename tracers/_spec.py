@@ -41,12 +41,15 @@ class ProbeBinding(NamedTuple):
     arguments, converts them and emits the event; it may raise on a bad value,
     and the caller turns that into a warning (or an error in strict mode).
     A backend whose ``fire`` already does that itself (to spare a Python
-    frame per event) says so with ``reports_errors``.
+    frame per event) says so with ``reports_errors``.  With ``deferred``,
+    ``fire`` is a function of no arguments that makes the fire function, at
+    the probe's first event: a probe that nobody traces never pays for it.
     """
 
     gate: "Any"
-    fire: "Callable[..., None]"
+    fire: "Callable[..., Any]"
     reports_errors: bool = False
+    deferred: bool = False
 
 
 def provider_to_dict(spec: "ProviderSpec") -> "dict[str, Any]":

@@ -8,7 +8,7 @@ very next call, with no thread and no polling.
 import os
 
 # dlopen as ctypes.CDLL(path, RTLD_LOCAL) does it, without importing ctypes (see _fire).
-from _ctypes import RTLD_LOCAL, dlopen, dlsym
+from _ctypes import RTLD_LOCAL, _SimpleCData, dlopen, dlsym
 
 from ... import _report
 from ..._errors import BackendError
@@ -19,9 +19,24 @@ from ._elf import BASE_SYMBOL, SharedObject, build_provider_object, describe, ho
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
     from types import ModuleType
-    from typing import Any, Optional
+    from typing import Any, Callable, Optional
 
     from ..._spec import ProviderSpec
+
+    _Integer = _SimpleCData[int]
+else:
+    _Integer = _SimpleCData
+
+
+class c_ushort(_Integer):  # ctypes.c_uint16 (c_ushort), declared as ctypes declares it (see _fire)
+    """An unsigned 16-bit integer in place: a probe's semaphore, true while a tracer is attached.
+
+    Here rather than with the fire functions' types: a probe is looked up (its gate
+    made) in every process that runs its call site, and fired only where a tracer
+    listens.
+    """
+
+    _type_ = "H"
 
 
 class LoadedProvider:
@@ -71,12 +86,15 @@ class UsdtBackend:
 
 
 class _Bindings(dict):  # type: ignore[type-arg]  # of str -> ProbeBinding
-    """Each probe's gate and fire function, made when the probe is first looked up.
+    """Each probe's gate, made when the probe is first looked up, and its fire function,
+    made at its first event.
 
     A provider of ten thousand probes is loaded at once (one object, one
-    ``dlopen``), but a process uses few of them: the ctypes objects and the
-    generated function of each probe are made on demand.  The provider's
-    class looks each probe up under its own lock.
+    ``dlopen``), but a process uses few of them, and a tracer listens to
+    fewer: the gate of each probe is made on demand, and its generated fire
+    function (compiled once per signature, its ctypes function type made
+    once too) only when the probe first fires.  The provider's class looks
+    each probe up under its own lock.
     """
 
     def __init__(self, provider: "ProviderSpec", shared: "SharedObject", base: int, strict: bool) -> None:
@@ -88,23 +106,27 @@ class _Bindings(dict):  # type: ignore[type-arg]  # of str -> ProbeBinding
         self._index = {probe.name: index for index, probe in enumerate(provider.probes)}
 
     def __missing__(self, name: str) -> "ProbeBinding":
-        fire_module = _fire_module or _import_fire_module()
         index = self._index[name]
         probe = self._provider.probes[index]
-        gate = fire_module.c_ushort.from_address(self._base + self._shared.semaphores[index])
+        gate = c_ushort.from_address(self._base + self._shared.semaphores[index])
         label = f"{self._provider.name}:{probe.name}"
+        stub = self._base + self._shared.stubs[index]
+        strict = self._strict
 
         def report(problem: BaseException) -> None:
             _report.fire_failed(label, problem)
 
-        fire = fire_module.make_fire(probe, self._base + self._shared.stubs[index], self._strict, report)
-        binding = self[name] = ProbeBinding(gate, fire, True)
+        def make() -> "Callable[..., None]":
+            fire: Callable[..., None] = (_fire_module or _import_fire_module()).make_fire(probe, stub, strict, report)
+            return fire
+
+        binding = self[name] = ProbeBinding(gate, make, True, True)
         return binding
 
 
-# ``._fire`` (its ctypes types and the fire functions' maker), imported with the first probe
-# looked up. Kept here after that: a ``from ._fire import`` statement in ``__missing__`` would
-# cost each probe's first lookup a tenth more (the import system resolves the relative name).
+# ``._fire`` (its ctypes types and the fire functions' maker), imported with the first event of
+# the process. Kept here after that: a ``from ._fire import`` statement in ``make`` would cost
+# each probe's first event more (the import system resolves the relative name).
 _fire_module: "Optional[ModuleType]" = None
 
 

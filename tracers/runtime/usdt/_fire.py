@@ -19,30 +19,22 @@ from _ctypes import FUNCFLAG_CDECL, CFuncPtr, _SimpleCData
 
 from ..._spec import ProbeSpec
 from ..._types import ArgType
+from ._backend import c_ushort  # the gates' type, also the stub's type of a 16-bit unsigned argument
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
     from types import CodeType, FunctionType
     from typing import Any, Callable
-
-    _Integer = _SimpleCData[int]
 else:
     FunctionType = type(lambda: None)  # types.FunctionType, without importing types
-    _Integer = _SimpleCData
 
 
 # The few ctypes types a probe needs, made on ``_ctypes`` as ``ctypes`` makes them: importing
 # ``ctypes`` would cost the first provider of a process more than the rest of the backend (it
 # imports ``struct`` and ``types`` and defines dozens of types).  Each class is declared exactly
-# as ``ctypes`` declares its own (``c_uint16`` is a ``_SimpleCData`` of type code ``"H"``,
-# ``CFUNCTYPE`` a ``CFuncPtr`` subclass with ``_argtypes_``, ``_restype_`` and ``_flags_``), so
-# they convert, call and truth-test in the same C code.
-
-class c_ushort(_Integer):  # ctypes.c_uint16 (c_ushort), declared as ctypes declares it
-    """An unsigned 16-bit integer in place: a probe's semaphore, true while a tracer is attached."""
-
-    _type_ = "H"
-
+# as ``ctypes`` declares its own (``c_uint16``, the gates' type in ``_backend``, is a
+# ``_SimpleCData`` of type code ``"H"``, ``CFUNCTYPE`` a ``CFuncPtr`` subclass with ``_argtypes_``,
+# ``_restype_`` and ``_flags_``), so they convert, call and truth-test in the same C code.
 
 class Utf8:
     """A ``char *`` parameter given a ``str``: ctypes passes it encoded as strict UTF-8.
