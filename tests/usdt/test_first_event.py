@@ -47,15 +47,8 @@ main()
 '''
 
 PROGRAM = '''\
-usdt:{path}:deferred:counted {{
-    if (arg0 == 0) {{
-        if (@warm == 0) {{ printf("attached\\n"); }}
-        @warm = 1;
-    }} else {{
-        @c = count();
-        @s = sum(arg1);
-    }}
-}}'''
+usdt:{path}:deferred:counted /arg0 == 0 && @warm == 0/ {{ printf("attached\\n"); @warm = 1; }}
+usdt:{path}:deferred:counted /arg0 == 1/ {{ @c = count(); @s = sum(arg1); }}'''
 
 
 def test_the_first_event_makes_the_fire_function(traced, bpftrace, expect_ready) -> None:
