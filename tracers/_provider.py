@@ -306,12 +306,12 @@ class _ProbeMaker:
             if isinstance(current, Probe):
                 return current
             binding = self.bindings[spec.name]
-            label = f"{self.name}:{spec.name}"
             if binding.deferred:
                 probe = Probe(spec, self.name, binding.gate, _never, pending[2])
-                probe.fire = _made_at_first_event(probe, label, binding.fire, binding.reports_errors)
+                probe.fire = _made_at_first_event(probe, f"{self.name}:{spec.name}", binding.fire,
+                                                  binding.reports_errors)
             else:
-                fire = binding.fire if binding.reports_errors else _guarded(label, binding.fire)
+                fire = binding.fire if binding.reports_errors else _guarded(f"{self.name}:{spec.name}", binding.fire)
                 kind = _OffProbe if fire is _never else Probe
                 probe = kind(spec, self.name, binding.gate, fire, pending[2])
             setattr(self.cls, spec.name, probe)
