@@ -115,11 +115,14 @@ _DROPPED = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONDONTWRITEBYTECOD
             "PYTHONPROFILEIMPORTTIME", "PYTHONWARNINGS", "PYTHONDEVMODE", "PYTHONTRACEMALLOC", "COVERAGE_PROCESS_START")
 
 
-def make_venv(path: Path, repo: Optional[Path] = None, sitecustomize: Optional[str] = None) -> Path:
+def make_venv(path: Path, repo: Optional[Path] = None, sitecustomize: Optional[str] = None,
+              comment_pth: bool = False) -> Path:
     """A virtual environment without pip (so without pip's or setuptools' ``.pth`` files).
 
     ``repo``: a checkout whose tracers is copied in as a wheel installs it;
-    ``sitecustomize``: the text of a ``sitecustomize.py`` to add.
+    ``sitecustomize``: the text of a ``sitecustomize.py`` to add;
+    ``comment_pth``: add ``comment.pth``, a ``.pth`` file holding only a comment
+    (what any ``.pth`` file costs Python's start-up, whatever it holds).
     """
     import compileall  # here: the measuring children that import this module must not carry its imports
 
@@ -135,8 +138,11 @@ def make_venv(path: Path, repo: Optional[Path] = None, sitecustomize: Optional[s
             shutil.copy2(repo / name, site / name)
     if sitecustomize is not None:
         (site / "sitecustomize.py").write_text(sitecustomize)
+    if comment_pth:
+        (site / "comment.pth").write_text("# a .pth file that adds no path and runs no code\n")
     compileall.compile_dir(str(site), quiet=1)
-    leftover = sorted(p.name for p in site.glob("*.pth") if p.name != "tracers-importhook.pth")
+    ours = {"tracers-importhook.pth", *(["comment.pth"] if comment_pth else [])}
+    leftover = sorted(p.name for p in site.glob("*.pth") if p.name not in ours)
     if leftover:
         raise SystemExit(f"{site} holds other .pth files: {leftover}")
     return python

@@ -1,6 +1,6 @@
 """Whole-process start-up cost of tracers, in clean virtual environments.
 
-Four virtual environments are made in a temporary directory from the Python
+Five virtual environments are made in a temporary directory from the Python
 that runs this script, with no ``.pth`` file but tracers' own:
 
     plain      nothing installed
@@ -12,6 +12,9 @@ that runs this script, with no ``.pth`` file but tracers' own:
                hook (the lines ``python -m tracers sitecustomize`` prints)
     by name    the same, with ``import tracers.importhook;
                tracers.importhook.install()`` in its ``sitecustomize.py``
+    comment    nothing installed but a ``.pth`` file that holds only a
+               comment: what Python's ``site`` spends on any ``.pth`` file
+               (3.13 decodes each as ``utf-8-sig``, importing that codec)
 
 Each line of the report runs two commands in turn, A B A B ..., as fresh
 processes, and gives the median of each command's wall time and CPU time
@@ -183,6 +186,7 @@ def main() -> None:
         installed = make_venv(base / "installed", repo)
         hooked = make_venv(base / "hooked", repo, sitecustomize_lines(repo))
         by_name = make_venv(base / "by-name", repo, BY_NAME)
+        comment_pth = make_venv(base / "comment-pth", comment_pth=True)
         work = base / "work"
         work.mkdir()
         (work / "hello.py").write_text(HELLO)
@@ -214,6 +218,8 @@ def main() -> None:
             Pair("hello.py (one provider, off) / -c pass", [i, "hello.py"], [i, "-c", "pass"], off, off, cwd),
             Pair("tracers-importhook.pth, variable unset: -c pass / plain", [i, "-c", "pass"], [p, "-c", "pass"],
                  off, off, cwd),
+            Pair("a .pth file holding only a comment: -c pass / plain (Python's own cost of any .pth)",
+                 [str(comment_pth), "-c", "pass"], [p, "-c", "pass"], off, off, cwd),
             Pair("hook from sitecustomize by the package's name (tracers.importhook), off / plain",
                  [str(by_name), "-c", "pass"], [p, "-c", "pass"], off, off, cwd),
         ]
