@@ -258,7 +258,7 @@ def _make_provider(cls: "T", provider: "Optional[str]", caller: "Optional[FrameT
     if cls.__bases__ != (object,):
         _fail(where, f"provider {cls.__qualname__}", "a @tracer class cannot have base classes",
               "declare the probes in a class of their own")
-    _check_duplicates(cls, body, where)
+    twice = _defined_twice(cls, body)
     definitions: "dict[str, FunctionType]" = {}
     for attr, value in vars(cls).items():
         if attr in _CLASS_BOOKKEEPING:
@@ -266,8 +266,20 @@ def _make_provider(cls: "T", provider: "Optional[str]", caller: "Optional[FrameT
         # A def, or a @staticmethod of one, that nothing wraps (the usual probe) is taken without a call.
         function = value.__func__ if type(value) is staticmethod else value
         if type(function) is not FunctionType or getattr(function, "__wrapped__", None) is not None:
-            function = _definition(cls, attr, value, where)
+            found = _definition(value)
+            if found is None:
+                if twice is not None:
+                    continue  # a name defined twice is reported first, below
+                _probe_specs(cls, definitions, fast=False)  # the faults of the definitions declared before it
+                _fail_not_a_definition(cls, attr, value, where)
+            function = found
         definitions[attr] = function
+    if twice is not None:
+        first, second = twice
+        _probe_specs(cls, {attr: function for attr, function in definitions.items()
+                           if function.__code__.co_firstlineno < second.co_firstlineno}, fast=False)
+        _fail(f"{second.co_filename}:{second.co_firstlineno}", f"probe {cls.__qualname__}.{second.co_name}",
+              f"is defined twice (first at line {first.co_firstlineno})", "rename or remove one of them")
     specs = _probe_specs(cls, definitions)
     if not specs:
         _fail(where, f"provider {cls.__qualname__}", "declares no probes",
@@ -393,18 +405,20 @@ _OFF_BINDING = ProbeBinding(False, _never, True)
 _OFF = _Off()
 
 
-def _definition(cls: type, attr: str, value: "Any", where: str) -> "FunctionType":
-    """The function of one probe definition: a plain ``def`` or a ``@staticmethod``."""
+def _definition(value: "Any") -> "Optional[FunctionType]":
+    """The function of one probe definition (a plain ``def`` or a ``@staticmethod``), or None."""
     function = _as_declared(value.__func__ if isinstance(value, staticmethod) else value)
-    if not isinstance(function, FunctionType):
-        kind = type(value).__name__
-        wrapped = getattr(getattr(value, "__func__", None), "__code__", None)
-        if wrapped is not None:
-            where = f"{wrapped.co_filename}:{wrapped.co_firstlineno}"
-        _fail(where, f"probe {cls.__qualname__}.{attr}", f"is a {kind}, not a probe definition",
-              "a @tracer class holds only probe definitions: "
-              "'@staticmethod def name(arg: type, ...) -> ProbeCall: ...'")
-    return function
+    return function if isinstance(function, FunctionType) else None
+
+
+def _fail_not_a_definition(cls: type, attr: str, value: "Any", where: str) -> "NoReturn":
+    kind = type(value).__name__
+    wrapped = getattr(getattr(value, "__func__", None), "__code__", None)
+    if wrapped is not None:
+        where = f"{wrapped.co_filename}:{wrapped.co_firstlineno}"
+    _fail(where, f"probe {cls.__qualname__}.{attr}", f"is a {kind}, not a probe definition",
+          "a @tracer class holds only probe definitions: "
+          "'@staticmethod def name(arg: type, ...) -> ProbeCall: ...'")
 
 
 def _plain_probe_names(definitions: "dict[str, FunctionType]") -> bool:
@@ -748,20 +762,21 @@ def _class_location(cls: type, body: "Optional[CodeType]", caller: "Optional[Fra
     return f"module {cls.__module__}"
 
 
-def _check_duplicates(cls: type, body: "Optional[CodeType]", where: str) -> None:
+def _defined_twice(cls: type, body: "Optional[CodeType]") -> "Optional[tuple[CodeType, CodeType]]":
+    """The first two ``def``s of the class body that share a name, earlier first (the later one replaced it)."""
     if body is None:
-        return
+        return None
     names = [const.co_name for const in body.co_consts if isinstance(const, CodeType)]
     if len(set(names)) == len(names):
-        return  # the common case, found without a dictionary of the first of each name
+        return None  # the common case, found without a dictionary of the first of each name
     namespace = vars(cls)
     seen: dict[str, CodeType] = {}
     for const in body.co_consts:
         if isinstance(const, CodeType) and const.co_name in namespace:
             first = seen.setdefault(const.co_name, const)
             if first is not const:
-                _fail(f"{const.co_filename}:{const.co_firstlineno}", f"probe {cls.__qualname__}.{const.co_name}",
-                      f"is defined twice (first at line {first.co_firstlineno})", "rename or remove one of them")
+                return first, const
+    return None
 
 
 class _Declared(NamedTuple):

@@ -475,6 +475,39 @@ class Twice:
         define(tmp_path, source)
 
 
+ORDERED_FAULTS = [
+    # (label, the class body's lines from line 5, the line named (3: the class's decorator), pattern): the
+    # fault declared first is reported, whether a name defined twice or a non-definition comes after it or before it.
+    ("bad-then-twice", ["def d(a: float): ...", "def e(a: int): ...", "def e(b: str): ..."],
+     5, r"probe Ordered.d: argument 'a': unsupported annotation float"),
+    ("twice-then-bad", ["def e(a: int): ...", "def e(b: str): ...", "def d(a: float): ..."],
+     6, r"probe Ordered.e: is defined twice \(first at line 5\)"),
+    ("twice-bad-second", ["def e(a: int): ...", "def e(b: float): ..."],
+     6, r"probe Ordered.e: is defined twice \(first at line 5\)"),
+    ("bad-then-constant", ["def d(a: int, b): ...", "LIMIT = 3"], 5, r"probe Ordered.d: argument 'b' has no annotation"),
+    ("bad-then-classmethod", ["def d(self, a: int): ...", "@classmethod", "def e(cls): ..."],
+     5, r"probe Ordered.d: probes take no 'self'"),
+    ("classmethod-then-bad", ["@classmethod", "def e(cls): ...", "def d(self, a: int): ..."],
+     5, r"probe Ordered.e: is a classmethod, not a probe definition"),
+    ("constant-then-bad", ["LIMIT = 3", "def d(a: float): ..."], 3, r"probe Ordered.LIMIT: is a int, not a probe"),
+    ("dunder-then-constant", ["def __init__(a: int): ...", "LIMIT = 3"], 5, r"special methods are not probes"),
+    ("bad-then-twice-then-constant", ["def d(a: list): ...", "def e(a: int): ...", "def e(a: int): ...", "LIMIT = 3"],
+     5, r"probe Ordered.d: argument 'a': unsupported annotation list"),
+    ("twice-then-constant", ["def e(a: int): ...", "LIMIT = 3", "def e(a: int): ..."],
+     7, r"probe Ordered.e: is defined twice \(first at line 5\)"),
+]
+
+
+@pytest.mark.parametrize("label,lines,line,pattern", ORDERED_FAULTS, ids=[c[0] for c in ORDERED_FAULTS])
+def test_the_fault_declared_first_is_reported(tmp_path, label, lines, line, pattern):
+    source = "from tracers import tracer\n\n@tracer\nclass Ordered:\n" + "".join(f"    {text}\n" for text in lines)
+    with pytest.raises(ProbeDefinitionError) as caught:
+        define(tmp_path, source)
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 'probes_mod.py'}:{line}: "), message
+    assert re.search(pattern, message), message
+
+
 @pytest.mark.parametrize("provider", ["my-app", "1app", "", "app name"])
 def test_invalid_provider_name(tmp_path, provider):
     source = f"""\
