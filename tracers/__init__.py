@@ -13,6 +13,10 @@ Declare a provider with :func:`tracer`, fire with :func:`probe`::
 and warns about those already imported, as this one is when the hook is
 installed at start-up.)
 """
+# Here rather than in a module of its own: the rewriting loader's cache tags name it, and each
+# module a hooked process imports for that costs its start-up (pyproject.toml reads it here too).
+__version__ = "0.1.0"
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
     from typing import Optional
@@ -29,7 +33,6 @@ if TYPE_CHECKING:
     from ._provider import Probe, tracer
     from ._provider import ProbeCall as _ProbeCall
     from ._types import I8, I16, I32, I64, U8, U16, U32, U64
-    from ._version import __version__
 
     # What a probe definition is declared to return and probe() takes. For
     # type checkers it includes None, so that the definition's empty body
@@ -49,8 +52,7 @@ if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all _
     # The module that defines each name of the API, imported on first use: every
     # process that installs the import hook imports this package, and most of them
     # never declare a provider.
-    _HOMES = {"probe": "_fire", "tracer": "_provider", "Probe": "_provider", "ProbeCall": "_provider",
-              "__version__": "_version"}
+    _HOMES = {"probe": "_fire", "tracer": "_provider", "Probe": "_provider", "ProbeCall": "_provider"}
     _HOMES.update(dict.fromkeys(("I8", "I16", "I32", "I64", "U8", "U16", "U32", "U64"), "_types"))
     _HOMES.update(dict.fromkeys(("TracersError", "ProbeDefinitionError", "ConfigError", "ProbeArgumentError",
                                  "BackendError", "ProbeSyntaxError"), "_errors"))

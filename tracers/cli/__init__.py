@@ -75,7 +75,7 @@ def _parser(command: "Optional[str]") -> "argparse.ArgumentParser":
     import argparse
     import importlib
 
-    from .._version import __version__
+    from .. import __version__
 
     prog = _prog()
     parser = argparse.ArgumentParser(

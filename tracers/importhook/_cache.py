@@ -16,7 +16,7 @@ import sys
 
 from _frozen_importlib_external import MAGIC_NUMBER as _MAGIC
 
-from .._version import __version__
+from .. import __version__
 
 # The standard import system's own function, bound by the finder's module as the hook
 # is installed: this module is imported when the first module is loaded, and other
