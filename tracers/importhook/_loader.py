@@ -11,10 +11,6 @@ import os
 # The standard loader's way of renaming cached code to where its source is now.
 from _imp import _fix_co_filename  # type: ignore[attr-defined]  # not in typeshed
 
-# Imported with this module, which comes with the first module to load: a statement
-# ``from .. import _config`` in get_code would make every module resolve a relative name and
-# run importlib's handling of a package's from-list.
-from .. import _config
 from _tracers_importhook import _apply, might_have_probe_sites
 
 from . import _cache
@@ -54,7 +50,7 @@ class TracersLoader(SourceFileLoader):
             code: CodeType = marshal.loads(standard_data)
             _fix_co_filename(code, path)
             return code
-        enabled = _config.current().enabled
+        enabled = _tracing_on()
         tagged_path = _cache.tagged_path(path, enabled)
         tagged = _loads(_cache.read(tagged_path, stat), path)
         if tagged is not None:
@@ -86,7 +82,7 @@ def compile_main(source: bytes, path: str) -> "CodeType":
     cached, and is compiled (twice: once to find them, once to give them as
     the warning filters in force say) at every run.
     """
-    enabled = _config.current().enabled
+    enabled = _tracing_on()
     try:
         stat = os.stat(path)
     except OSError:
@@ -107,6 +103,24 @@ def compile_main(source: bytes, path: str) -> "CodeType":
     if sites and stat is not None:
         _cache.write(tagged_path, code, stat)
     return code
+
+
+# ``tracers._config``, imported with the first module that may hold a probe site: a process whose
+# modules hold none (their standard pyc names no ``probe``) never reads the mode, nor imports what
+# the mode's record needs. Kept here after that: an import statement in get_code would make each
+# such module resolve a relative name and run importlib's handling of a package's from-list.
+_config: "Optional[ModuleType]" = None
+
+
+def _tracing_on() -> bool:
+    """Whether the mode compiles probe sites in (it is read once per process, by ``_config``)."""
+    global _config
+    if _config is None:
+        from .. import _config as config
+
+        _config = config
+    enabled: bool = _config.current().enabled
+    return enabled
 
 
 def _loads(data: "Optional[bytes]", path: str) -> "Optional[CodeType]":
