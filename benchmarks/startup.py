@@ -16,6 +16,10 @@ that runs this script, with no ``.pth`` file but tracers' own:
                comment: what Python's ``site`` spends on any ``.pth`` file
                (3.13 decodes each as ``utf-8-sig``, importing that codec)
 
+A line also imports a module of the program that holds no probe site, as
+most processes on a machine with the hook in ``sitecustomize.py`` do:
+that is where the finder hands a module to tracers' loader.
+
 Each line of the report runs two commands in turn, A B A B ..., as fresh
 processes, and gives the median of each command's wall time and CPU time
 (user + system, the kernel's accounting of the finished child) and the median
@@ -198,6 +202,7 @@ def main() -> None:
         alone.mkdir(mode=0o700)
         usdt_alone = environment({"TRACERS": "usdt", "TRACERS_RUNTIME_DIR": str(alone)})
         (work / "empty.py").write_text("")
+        (work / "plain_module.py").write_text("VALUE = 1\n")  # a module of the program, with no probe site
         cwd = str(work)
         p, i, h = str(plain), str(installed), str(hooked)
         command = str(console_script(installed))
@@ -206,6 +211,8 @@ def main() -> None:
                  off, off, cwd, 1.10),
             Pair("the same / installed, no sitecustomize (the .pth in both)", [h, "-c", "pass"], [i, "-c", "pass"],
                  off, off, cwd),
+            Pair("hook from sitecustomize, off: -c 'import plain_module' (no probe site) / plain, the same",
+                 [h, "-c", "import plain_module"], [p, "-c", "import plain_module"], off, off, cwd),
             Pair("-c 'import tracers' / -c pass", [i, "-c", "import tracers"], [i, "-c", "pass"], off, off, cwd, 1.15),
             Pair("TRACERS=usdt -m tracers run hello.py / hello.py", [i, "-m", "tracers", "run", "hello.py"],
                  [i, "hello.py"], usdt, off, cwd, 1.40),
