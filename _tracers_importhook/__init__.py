@@ -13,8 +13,9 @@ finder.
 """
 # How it works, in comments rather than docstrings: every process that installs
 # the hook loads this module's code, docstrings included. So it holds what
-# installing needs (the finder) and nothing more: the loader that rewrites
-# (``tracers.importhook._loader``) is imported with the first module it is given.
+# installing needs (the finder) and nothing more: its loader (``_loader``) is
+# imported with the first module it is given, and the rewriting in the ``tracers``
+# package (``tracers.importhook._cache``) with the first module that may hold a probe site.
 #
 # The finder sits just before the standard ``PathFinder`` and asks it for the
 # spec, so the file system is searched once.  Only plain source modules outside
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from types import ModuleType, TracebackType
     from typing import Callable, Dict, Iterable, Optional, Sequence
 
-    from tracers.importhook._loader import TracersLoader
+    from ._loader import TracersLoader
 
 __all__ = ["install", "uninstall", "installed", "startup", "TracersFinder", "ENV_HOOK"]
 
@@ -259,7 +260,7 @@ class TracersFinder:
         loader = spec.loader
         if fullname in _AFTER_IMPORT:
             if type(loader) is SourceFileLoader and spec.origin is not None:
-                from tracers.importhook._loader import _PatchingLoader
+                from ._loader import _PatchingLoader
 
                 spec.loader = _PatchingLoader(fullname, spec.origin, _AFTER_IMPORT[fullname])
             return spec
@@ -284,7 +285,7 @@ class TracersFinder:
         """PathFinder, still on sys.meta_path, clears its own caches."""
 
     def _wanted(self, fullname: str, origin: "Optional[str]") -> bool:
-        if origin is None or fullname == "tracers" or fullname.startswith("tracers."):
+        if origin is None or fullname == "tracers" or fullname.startswith(("tracers.", "_tracers_importhook.")):
             return False
         if self.packages is not None:
             return True  # named by its own package
@@ -315,7 +316,7 @@ def _rewriting_loader(fullname: str, origin: str) -> "TracersLoader":
     # import statement would cost each module a pass through the import system.
     global _loader_class
     if _loader_class is None:
-        from tracers.importhook._loader import TracersLoader
+        from ._loader import TracersLoader
 
         _loader_class = TracersLoader
     return _loader_class(fullname, origin)
@@ -323,7 +324,7 @@ def _rewriting_loader(fullname: str, origin: str) -> "TracersLoader":
 
 def _ours(loader: object) -> bool:
     # Whether ``loader`` is one of tracers' own (none exists before ``_loader`` is imported).
-    module = sys.modules.get("tracers.importhook._loader")
+    module = sys.modules.get("_tracers_importhook._loader")
     return module is not None and isinstance(loader, (module.TracersLoader, module._PatchingLoader))
 
 

@@ -114,6 +114,6 @@ def _was_rewritten(namespace: "dict[str, Any]") -> bool:
     if "_tracers_LazyGate" in namespace:  # the prologue of a rewritten module with gates
         return True
     loader = type(namespace.get("__loader__"))
-    if loader.__name__ == "TracersLoader" and loader.__module__ == "tracers.importhook._loader":
+    if loader.__name__ == "TracersLoader" and loader.__module__ == "_tracers_importhook._loader":
         return True
     return namespace.get("__file__") in _rewritten_files

@@ -236,18 +236,23 @@ def test_stdlib_and_tracers_keep_the_standard_loader(py):
         from tracers.importhook import TracersFinder
         finder = next(f for f in sys.meta_path if isinstance(f, TracersFinder))
         import fractions, email.mime.text, tracers.runtime.record, tracers.cli.show, mine
-        names = ["fractions", "email.mime.text", "tracers.runtime.record", "tracers.cli.show", "mine"]
+        # the finder's own loader, imported (through the finder) with mine, the first module it loads
+        names = ["fractions", "email.mime.text", "tracers.runtime.record", "tracers.cli.show",
+                 "_tracers_importhook._loader", "mine"]
         loaders = [type(sys.modules[n].__loader__).__name__ for n in names]
-        import tracers, email
+        import tracers, email, _tracers_importhook
         found = [finder.find_spec("json"), finder.find_spec("tracers"), finder.find_spec("tracers._gate", tracers.__path__),
-                 finder.find_spec("email.utils", email.__path__), finder.find_spec("mine")]
+                 finder.find_spec("email.utils", email.__path__),
+                 finder.find_spec("_tracers_importhook._loader", _tracers_importhook.__path__), finder.find_spec("mine")]
         specs = [type(spec.loader).__name__ for spec in found]
         print(json.dumps([loaders, specs]))
         """,
     )
     assert got == [
-        ["SourceFileLoader", "SourceFileLoader", "SourceFileLoader", "SourceFileLoader", "TracersLoader"],
-        ["SourceFileLoader", "SourceFileLoader", "SourceFileLoader", "SourceFileLoader", "TracersLoader"],
+        ["SourceFileLoader", "SourceFileLoader", "SourceFileLoader", "SourceFileLoader", "SourceFileLoader",
+         "TracersLoader"],
+        ["SourceFileLoader", "SourceFileLoader", "SourceFileLoader", "SourceFileLoader", "SourceFileLoader",
+         "TracersLoader"],
     ]
 
 

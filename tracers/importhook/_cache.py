@@ -1,4 +1,4 @@
-"""Bytecode cache files for rewritten modules.
+"""Rewritten code through its own bytecode cache: a tagged pyc read, or the source compiled and written.
 
 A rewritten module's bytecode depends on the tracing mode and on the version
 of tracers, so it lives in its own pyc file whose optimisation tag names both
@@ -7,6 +7,13 @@ is never read with tracing on, nor by another version.  Files are written as
 CPython writes its own: a temporary file created exclusively (never through a
 link) with the source's permissions, then renamed over the cache file; an
 unwritable or missing directory only means no cache.
+
+The finder's loader (``_tracers_importhook._loader``) loads a module whose
+standard pyc names no ``probe`` itself, and hands the others to
+:func:`module_code`; :func:`compile_main` does the same for the script that
+``python -m tracers run`` starts as ``__main__``.  (The cache and its use are
+one module: each module on that path is one more import for the first module
+with probe sites of every process, and for every ``run``.)
 """
 
 import io
@@ -14,23 +21,37 @@ import marshal
 import os
 import sys
 
-from _frozen_importlib_external import MAGIC_NUMBER as _MAGIC
+# The standard loader's way of renaming cached code to where its source is now.
+from _imp import _fix_co_filename  # type: ignore[attr-defined]  # not in typeshed
 
-from .. import __version__
+from _frozen_importlib_external import MAGIC_NUMBER
 
 # The standard import system's own function, bound by the finder's module as the hook
-# is installed: this module is imported when the first module is loaded, and other
+# is installed: this module is imported when the first module is rewritten, and other
 # tools swap the attribute for their own variants while they load a module.
 from _tracers_importhook import _standard_cache_from_source as _cache_from_source
+from _tracers_importhook import might_have_probe_sites
+
+# The finder's loader reads standard pycs with it; tagged pycs are read the same way.
+from _tracers_importhook._loader import read_pyc as read
+from _tracers_importhook._loader import source_stamp
+
+from .. import __version__, _config
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
+    from importlib.machinery import SourceFileLoader
     from types import CodeType
     from typing import Optional
+else:
+    # importlib.machinery's class, without importing the importlib package.
+    from _frozen_importlib_external import SourceFileLoader
 
-_HEADER = 16  # magic, flags, source mtime, source size
+    CodeType = type((lambda: None).__code__)  # types.CodeType, without importing types
+
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_PROBE_NAME = "probe"  # every probe site loads it: ``probe`` (global) or ``<module>.probe``
 
 
 def tag(enabled: bool) -> str:
@@ -48,31 +69,63 @@ def tagged_path(source_path: str, enabled: bool) -> "Optional[str]":
         return None
 
 
-def standard_path(source_path: str) -> "Optional[str]":
-    """The pyc file the standard import system would use."""
-    try:
-        return _cache_from_source(source_path)
-    except NotImplementedError:
-        return None
+def module_code(loader: "SourceFileLoader", fullname: str, path: str, stat: "os.stat_result",
+                standard_data: "Optional[bytes]") -> "Optional[CodeType]":
+    """The code ``loader`` gives module ``fullname``, from ``path``, whose standard pyc (its
+    marshalled code, ``standard_data``, if current) may name ``probe``."""
+    enabled = _tracing_on()
+    pyc_path = tagged_path(path, enabled)
+    tagged = _loads(read(pyc_path, stat), path)
+    if tagged is not None:
+        return tagged
+    standard = _loads(standard_data, path)
+    if standard is not None and not _names_probe(standard):
+        return standard  # 'probe' appeared only as text, not as a name
+    source = loader.get_data(path)
+    if not might_have_probe_sites(source):
+        return SourceFileLoader.get_code(loader, fullname)
+    # Parsing and rewriting are loaded only when something must be compiled.
+    from ._compile import compile_counting_sites
+
+    code, sites = compile_counting_sites(source, path, enabled)
+    if not sites and not _names_probe(code):
+        # No probe site, and the loader's fast path will know it from the standard pyc.
+        return SourceFileLoader.get_code(loader, fullname)
+    write(pyc_path, code, stat)
+    return code
 
 
-def read(pyc_path: "Optional[str]", source_stat: "os.stat_result") -> "Optional[bytes]":
-    """The marshalled code in ``pyc_path`` if it matches the source, else None.
+def compile_main(source: bytes, path: str) -> "CodeType":
+    """The code of a script run as ``__main__``, its probe sites rewritten.
 
-    Only timestamp pycs are accepted; anything else is treated as stale.
+    The rewritten code is cached like a module's (a tagged pyc beside the
+    script), so that a program started again loads neither the parser nor
+    the compiler.  Python compiles ``__main__`` at every run, so its compile
+    warnings come out each time: a script whose compiling gives any is not
+    cached, and is compiled (twice: once to find them, once to give them as
+    the warning filters in force say) at every run.
     """
-    if pyc_path is None:
-        return None
+    enabled = _tracing_on()
     try:
-        with io.FileIO(pyc_path, "r") as file:  # unbuffered: one read, less overhead than open()
-            data = file.readall()
+        stat = os.stat(path)
     except OSError:
-        return None
-    if len(data) < _HEADER or data[:4] != _MAGIC or data[4:8] != b"\0\0\0\0":
-        return None
-    if data[8:16] != _stamp(source_stat):
-        return None
-    return data[_HEADER:]
+        stat = None
+    pyc_path = tagged_path(path, enabled) if stat is not None else None
+    cached = _loads(read(pyc_path, stat), path) if stat is not None else None
+    if cached is not None:
+        return cached  # this very source compiled with no error and no warning
+    import warnings
+
+    from ._compile import compile_counting_sites
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, sites = compile_counting_sites(source, path, enabled)
+    if caught:  # compiled again, for the warnings as the filters in force give them, at every run
+        return compile_counting_sites(source, path, enabled)[0]
+    if sites and stat is not None:
+        write(pyc_path, code, stat)
+    return code
 
 
 def write(pyc_path: "Optional[str]", code: "CodeType", source_stat: "os.stat_result") -> None:
@@ -85,7 +138,7 @@ def write(pyc_path: "Optional[str]", code: "CodeType", source_stat: "os.stat_res
     """
     if pyc_path is None or sys.dont_write_bytecode:
         return
-    data = _MAGIC + b"\0\0\0\0" + _stamp(source_stat) + marshal.dumps(code)
+    data = MAGIC_NUMBER + b"\0\0\0\0" + source_stamp(source_stat) + marshal.dumps(code)
     directory, name = os.path.split(pyc_path)
     mode = (source_stat.st_mode | 0o200) & 0o666
     temporary = f"{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
@@ -114,7 +167,33 @@ def write(pyc_path: "Optional[str]", code: "CodeType", source_stat: "os.stat_res
         os.close(folder)
 
 
-def _stamp(source_stat: "os.stat_result") -> bytes:
-    mtime = int(source_stat.st_mtime) & 0xFFFFFFFF
-    size = source_stat.st_size & 0xFFFFFFFF
-    return mtime.to_bytes(4, "little") + size.to_bytes(4, "little")
+def _tracing_on() -> bool:
+    """Whether the mode compiles probe sites in (it is read once per process, by ``_config``)."""
+    enabled: bool = _config.current().enabled
+    return enabled
+
+
+def _loads(data: "Optional[bytes]", path: str) -> "Optional[CodeType]":
+    """Unmarshal cached code; a damaged cache file counts as missing.
+
+    Code read from a cache names the source by the path it was compiled
+    from; as the standard loader does, it is renamed to where the source is
+    now (a tree copied with its timestamps, moved, or reached through a link).
+    """
+    if data is None:
+        return None
+    try:
+        code = marshal.loads(data)
+    except (EOFError, ValueError, TypeError, SystemError):
+        return None
+    if not isinstance(code, CodeType):
+        return None
+    _fix_co_filename(code, path)
+    return code
+
+
+def _names_probe(code: "CodeType") -> bool:
+    """Whether ``code`` or any code nested in it uses the name ``probe``."""
+    if _PROBE_NAME in code.co_names:
+        return True
+    return any(isinstance(const, CodeType) and _names_probe(const) for const in code.co_consts)

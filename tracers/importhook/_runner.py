@@ -11,8 +11,10 @@ import builtins
 import os
 import sys
 
+from _tracers_importhook._loader import TracersLoader
+
 from .._report import OWN_DIRECTORIES
-from ._loader import TracersLoader, compile_main
+from ._cache import compile_main
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing; type checkers know the name
 if TYPE_CHECKING:
