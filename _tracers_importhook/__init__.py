@@ -285,8 +285,9 @@ class TracersFinder:
         """PathFinder, still on sys.meta_path, clears its own caches."""
 
     def _wanted(self, fullname: str, origin: "Optional[str]") -> bool:
-        if origin is None or fullname == "tracers" or fullname.startswith(("tracers.", "_tracers_importhook.")):
-            return False
+        if (origin is None or fullname in ("tracers", "_tracers_importhook")
+                or fullname.startswith(("tracers.", "_tracers_importhook."))):
+            return False  # tracers' own modules, and this package's (its loader's module among them)
         if self.packages is not None:
             return True  # named by its own package
         return not self.in_standard_library(origin)

@@ -51,6 +51,8 @@ class TracersLoader(SourceFileLoader):
 
             _rewritten = _cache
         rewritten: Optional[CodeType] = _rewritten.module_code(self, fullname, path, stat, standard_data)
+        if rewritten is None:  # no probe site: the standard code, through the classes after this one
+            return super().get_code(fullname)
         return rewritten
 
 

@@ -242,7 +242,7 @@ def test_stdlib_and_tracers_keep_the_standard_loader(py):
         loaders = [type(sys.modules[n].__loader__).__name__ for n in names]
         import tracers, email, _tracers_importhook
         found = [finder.find_spec("json"), finder.find_spec("tracers"), finder.find_spec("tracers._gate", tracers.__path__),
-                 finder.find_spec("email.utils", email.__path__),
+                 finder.find_spec("email.utils", email.__path__), finder.find_spec("_tracers_importhook"),
                  finder.find_spec("_tracers_importhook._loader", _tracers_importhook.__path__), finder.find_spec("mine")]
         specs = [type(spec.loader).__name__ for spec in found]
         print(json.dumps([loaders, specs]))
@@ -252,7 +252,7 @@ def test_stdlib_and_tracers_keep_the_standard_loader(py):
         ["SourceFileLoader", "SourceFileLoader", "SourceFileLoader", "SourceFileLoader", "SourceFileLoader",
          "TracersLoader"],
         ["SourceFileLoader", "SourceFileLoader", "SourceFileLoader", "SourceFileLoader", "SourceFileLoader",
-         "TracersLoader"],
+         "SourceFileLoader", "TracersLoader"],
     ]
 
 

@@ -217,3 +217,44 @@ def test_the_top_level_of_an_editable_install_is_rewritten(py, editable_install)
     on = py.result(driver.replace("HOOK_LINE", HOOK), tracers="record")
     assert on["calls"] == [1, 2]
     assert py.result(driver.replace("HOOK_LINE", ""))["calls"] == [1, 2]  # the control: no hook, no rewriting
+
+
+def test_a_subclass_of_the_loader_keeps_the_classes_after_it(py):
+    """A module without probe sites gets the code the classes after ``TracersLoader`` in a
+    subclass's order give (as ``super()`` does), first import included; one with sites is rewritten."""
+    py.write({
+        "plainmod.py": "V = 1\n",
+        "mentions.py": "import tracers\nNOTE = 'probe'\n",  # may hold a site, compiled, holds none
+        "probed.py": """
+            from tracers import probe, tracer
+
+            @tracer
+            class P:
+                def e(x: int): ...
+
+            probe(P.e(1))
+            """,
+    })
+    got = py.result("""
+        import json
+        from importlib.machinery import SourceFileLoader
+        from importlib.util import module_from_spec, spec_from_file_location
+        from tracers.importhook import TracersLoader
+        from tracers.runtime import record
+
+        reached = []
+
+        class Recording(SourceFileLoader):
+            def get_code(self, fullname):
+                reached.append(fullname)
+                return super().get_code(fullname)
+
+        class Loader(TracersLoader, Recording):
+            pass
+
+        for name in ("plainmod", "mentions", "probed"):
+            spec = spec_from_file_location(name, f"{name}.py", loader=Loader(name, f"{name}.py"))
+            spec.loader.exec_module(module_from_spec(spec))
+        print(json.dumps([reached, [event.args for event in record.events()]]))
+        """, tracers="record")
+    assert got == [["plainmod", "mentions"], [[1]]]

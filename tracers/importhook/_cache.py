@@ -44,9 +44,6 @@ if TYPE_CHECKING:
     from types import CodeType
     from typing import Optional
 else:
-    # importlib.machinery's class, without importing the importlib package.
-    from _frozen_importlib_external import SourceFileLoader
-
     CodeType = type((lambda: None).__code__)  # types.CodeType, without importing types
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -72,7 +69,8 @@ def tagged_path(source_path: str, enabled: bool) -> "Optional[str]":
 def module_code(loader: "SourceFileLoader", fullname: str, path: str, stat: "os.stat_result",
                 standard_data: "Optional[bytes]") -> "Optional[CodeType]":
     """The code ``loader`` gives module ``fullname``, from ``path``, whose standard pyc (its
-    marshalled code, ``standard_data``, if current) may name ``probe``."""
+    marshalled code, ``standard_data``, if current) may name ``probe``; None where the module has
+    no probe site, and the code is what the loader's standard base class gives."""
     enabled = _tracing_on()
     pyc_path = tagged_path(path, enabled)
     tagged = _loads(read(pyc_path, stat), path)
@@ -83,14 +81,14 @@ def module_code(loader: "SourceFileLoader", fullname: str, path: str, stat: "os.
         return standard  # 'probe' appeared only as text, not as a name
     source = loader.get_data(path)
     if not might_have_probe_sites(source):
-        return SourceFileLoader.get_code(loader, fullname)
+        return None
     # Parsing and rewriting are loaded only when something must be compiled.
     from ._compile import compile_counting_sites
 
     code, sites = compile_counting_sites(source, path, enabled)
     if not sites and not _names_probe(code):
         # No probe site, and the loader's fast path will know it from the standard pyc.
-        return SourceFileLoader.get_code(loader, fullname)
+        return None
     write(pyc_path, code, stat)
     return code
 
