@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["install", "uninstall", "installed", "startup", "TracersFinder", "ENV_HOOK"]
 
 # The standard import system's own function, bound now, before another tool can swap it
-# for its own variant while it loads a module; _cache (imported later) uses it.
+# for its own variant while it loads a module; _loader (imported later) uses it.
 _standard_cache_from_source = _bootstrap_external.cache_from_source
 
 #: Set (to 1) to install the hook as Python starts, in this process and its children.

@@ -40,7 +40,7 @@ class TracersLoader(SourceFileLoader):
             stat = os.stat(path)
         except OSError:
             return super().get_code(fullname)
-        standard_data = read_pyc(standard_pyc_path(path), stat)
+        standard_data = read_pyc(pyc_path(path), stat)
         if standard_data is not None and _PROBE_BYTES not in standard_data:
             code: CodeType = marshal.loads(standard_data)
             _fix_co_filename(code, path)
@@ -75,10 +75,11 @@ class _PatchingLoader(SourceFileLoader):
         _apply(self._patch, module)
 
 
-def standard_pyc_path(source_path: str) -> "Optional[str]":
-    """The pyc file the standard import system would use (honours pycache_prefix)."""
+def pyc_path(source_path: str, optimization: "Optional[str]" = None) -> "Optional[str]":
+    """The pyc file of ``source_path`` with that optimisation tag, by default the one the standard
+    import system would use (honours pycache_prefix)."""
     try:
-        return _standard_cache_from_source(source_path)
+        return _standard_cache_from_source(source_path, optimization=optimization)
     except NotImplementedError:  # no cache_tag on this implementation
         return None
 

@@ -383,6 +383,7 @@ def check_identical_bytecode(root: Path) -> tuple[bool, list[str]]:
     Returns whether the bytecode (instructions, constants, names, flags) is
     identical, and lines describing what was compared and what differs.
     """
+    from _tracers_importhook._loader import read_pyc
     from tracers.importhook import _cache
 
     code_diffs: list[str] = []
@@ -394,7 +395,7 @@ def check_identical_bytecode(root: Path) -> tuple[bool, list[str]]:
         sites += sum(1 for line in source.splitlines() if re.match(r"\s*probe\(", line))
         expected = compile(blanked(source), str(path), "exec", dont_inherit=True)
         tagged = _cache.tagged_path(str(path), enabled=False)
-        data = _cache.read(tagged, path.stat())
+        data = read_pyc(tagged, path.stat())
         if data is None:
             return False, [f"no tracing-off cache file for {path.name} ({tagged})"]
         for difference in _code_differences(marshal.loads(data), expected):

@@ -26,14 +26,11 @@ from _imp import _fix_co_filename  # type: ignore[attr-defined]  # not in typesh
 
 from _frozen_importlib_external import MAGIC_NUMBER
 
-# The standard import system's own function, bound by the finder's module as the hook
-# is installed: this module is imported when the first module is rewritten, and other
-# tools swap the attribute for their own variants while they load a module.
-from _tracers_importhook import _standard_cache_from_source as _cache_from_source
 from _tracers_importhook import might_have_probe_sites
 
-# The finder's loader reads standard pycs with it; tagged pycs are read the same way.
-from _tracers_importhook._loader import read_pyc as read
+# The finder's loader finds and reads standard pycs with these; tagged pycs, the same way.
+from _tracers_importhook._loader import pyc_path as _pyc_path
+from _tracers_importhook._loader import read_pyc
 from _tracers_importhook._loader import source_stamp
 
 from .. import __version__, _config
@@ -60,10 +57,7 @@ def tag(enabled: bool) -> str:
 
 def tagged_path(source_path: str, enabled: bool) -> "Optional[str]":
     """Where the rewritten bytecode of ``source_path`` is cached (honours pycache_prefix)."""
-    try:
-        return _cache_from_source(source_path, optimization=tag(enabled))
-    except NotImplementedError:  # no cache_tag on this implementation
-        return None
+    return _pyc_path(source_path, tag(enabled))
 
 
 def module_code(loader: "SourceFileLoader", fullname: str, path: str, stat: "os.stat_result",
@@ -71,9 +65,9 @@ def module_code(loader: "SourceFileLoader", fullname: str, path: str, stat: "os.
     """The code ``loader`` gives module ``fullname``, from ``path``, whose standard pyc (its
     marshalled code, ``standard_data``, if current) may name ``probe``; None where the module has
     no probe site, and the code is what the loader's standard base class gives."""
-    enabled = _tracing_on()
+    enabled = _config.current().enabled
     pyc_path = tagged_path(path, enabled)
-    tagged = _loads(read(pyc_path, stat), path)
+    tagged = _loads(read_pyc(pyc_path, stat), path)
     if tagged is not None:
         return tagged
     standard = _loads(standard_data, path)
@@ -103,13 +97,13 @@ def compile_main(source: bytes, path: str) -> "CodeType":
     cached, and is compiled (twice: once to find them, once to give them as
     the warning filters in force say) at every run.
     """
-    enabled = _tracing_on()
+    enabled = _config.current().enabled
     try:
         stat = os.stat(path)
     except OSError:
         stat = None
     pyc_path = tagged_path(path, enabled) if stat is not None else None
-    cached = _loads(read(pyc_path, stat), path) if stat is not None else None
+    cached = _loads(read_pyc(pyc_path, stat), path) if stat is not None else None
     if cached is not None:
         return cached  # this very source compiled with no error and no warning
     import warnings
@@ -163,12 +157,6 @@ def write(pyc_path: "Optional[str]", code: "CodeType", source_stat: "os.stat_res
             pass
     finally:
         os.close(folder)
-
-
-def _tracing_on() -> bool:
-    """Whether the mode compiles probe sites in (it is read once per process, by ``_config``)."""
-    enabled: bool = _config.current().enabled
-    return enabled
 
 
 def _loads(data: "Optional[bytes]", path: str) -> "Optional[CodeType]":
