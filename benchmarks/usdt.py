@@ -24,7 +24,9 @@ reported against a baseline timed in the same process:
   Its target, 2 ms, was set on a machine where ``python -c pass`` took 7 ms
   in a clean virtual environment; the same run times that ``-c pass`` in
   turn with the first provider, and reports the first provider's time over
-  it against 2/7, which holds on a machine slower or faster than that one.
+  it against 2/7, which holds on a machine slower or faster than that one;
+  then, in the first place, the same first provider step by step: each
+  module it imports timed over the ones before, then the provider itself.
 
 The loading and first-provider parts run once per runtime directory place
 (``--places``): by default one in ``/dev/shm``, a tmpfs like the
@@ -302,6 +304,27 @@ def child_first(tag: str) -> dict[str, Any]:
     return {"ms": elapsed, "modules": sorted(m for m in sys.modules if m.startswith(("ctypes", "tracers.runtime")))}
 
 
+# What the first provider of a process imports, in an order in which each comes after what it needs.
+FIRST_STEPS = ("tracers.runtime", "tracers.runtime.usdt", "_ctypes", "tracers.runtime.usdt._elf",
+               "tracers.runtime.usdt._store", "tracers.runtime.usdt._backend", "_blake2")
+
+
+def child_steps(tag: str) -> dict[str, float]:
+    """Milliseconds of each of the first provider's imports (over the ones before), then of the provider."""
+    from tracers import tracer
+
+    cls = _provider_class(f"Steps{tag}", 1)
+    took: dict[str, float] = {}
+    for name in FIRST_STEPS:
+        start = time.perf_counter()
+        __import__(name)
+        took[name] = (time.perf_counter() - start) * 1000
+    start = time.perf_counter()
+    tracer(cls)
+    took["the provider (declaration, directory, object, dlopen, sweep)"] = (time.perf_counter() - start) * 1000
+    return took
+
+
 def child_count(size: int, count: int, step: str, strings: bool) -> None:
     """Define a first provider, then ``count`` of ``size`` probes, up to ``step``; leave without exit handlers.
 
@@ -435,6 +458,15 @@ def measure_first(env: dict[str, str], runs: int, plain: Path) -> dict[str, floa
     return {"written": median(written), "exists": median(exists), "-c pass": median(bare)}
 
 
+def measure_steps(env: dict[str, str], runs: int) -> dict[str, float]:
+    """Median milliseconds of each step of the first provider, each child's object written anew."""
+    found: dict[str, list[float]] = {}
+    for run in range(runs):
+        for step, ms in run_json([__file__, "--child", "steps", "--tag", f"S{run}"], env).items():
+            found.setdefault(step, []).append(ms)
+    return {step: median(values) for step, values in found.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
@@ -468,6 +500,9 @@ def main() -> None:
         return
     if options.child == "first":
         print(json.dumps(child_first(options.tag)))
+        return
+    if options.child == "steps":
+        print(json.dumps(child_steps(options.tag)))
         return
     if options.child == "count":
         child_count(sizes[0], options.reps, options.step, options.annotations == "strings")
@@ -506,6 +541,8 @@ def main() -> None:
             if "first" in parts:
                 plain = make_venv(Path(scratch, "plain")) if plain is None else plain
                 report_first(measure_first(env, runs=5 if options.quick else 15, plain=plain), where)
+                if place == places[0]:
+                    report_steps(measure_steps(env, runs=5 if options.quick else 21), where)
         if options.instructions and parts & {"load", "first"}:  # system calls are not counted: one place is enough
             env = child_env("usdt", {"TRACERS_RUNTIME_DIR": str(places[0])})
             report_instructions(count_instructions(env, parts, places[0].parent))
@@ -570,6 +607,13 @@ def report_first(first: dict[str, float], where: str) -> None:
         [kind, f"{first[kind]:.2f}", f"<= {_FIRST_TARGET_MS} {verdict(first[kind] <= _FIRST_TARGET_MS)}",
          f"{first[kind] / bare:.3f}", f"<= {scaled:.3f} {verdict(first[kind] / bare <= scaled)}"]
         for kind in ("written", "exists")]))
+
+
+def report_steps(steps: dict[str, float], where: str) -> None:
+    print(f"\nthe first provider step by step (each import over the ones before, then the provider), {where}, "
+          "ms (medians; the sum of medians is not the median of sums):")
+    rows = [[step, f"{ms:.3f}"] for step, ms in steps.items()]
+    print(table(["step", "ms"], rows + [["sum", f"{sum(steps.values()):.3f}"]]))
 
 
 _FIRST_TARGET_MS = 2
