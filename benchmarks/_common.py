@@ -116,11 +116,12 @@ _DROPPED = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONDONTWRITEBYTECOD
 
 
 def make_venv(path: Path, repo: Optional[Path] = None, sitecustomize: Optional[str] = None,
-              comment_pth: bool = False) -> Path:
+              comment_pth: bool = False, compile_sitecustomize: bool = True) -> Path:
     """A virtual environment without pip (so without pip's or setuptools' ``.pth`` files).
 
     ``repo``: a checkout whose tracers is copied in as a wheel installs it;
-    ``sitecustomize``: the text of a ``sitecustomize.py`` to add;
+    ``sitecustomize``: the text of a ``sitecustomize.py`` to add, compiled unless
+    ``compile_sitecustomize`` is false (a file written by hand, which no process could cache);
     ``comment_pth``: add ``comment.pth``, a ``.pth`` file holding only a comment
     (what any ``.pth`` file costs Python's start-up, whatever it holds).
     """
@@ -136,11 +137,13 @@ def make_venv(path: Path, repo: Optional[Path] = None, sitecustomize: Optional[s
                         ignore=shutil.ignore_patterns("__pycache__"))
         for name in ("tracers-importhook.pth", "_tracers_pytestplugin.py"):
             shutil.copy2(repo / name, site / name)
-    if sitecustomize is not None:
+    if sitecustomize is not None and compile_sitecustomize:
         (site / "sitecustomize.py").write_text(sitecustomize)
     if comment_pth:
         (site / "comment.pth").write_text("# a .pth file that adds no path and runs no code\n")
     compileall.compile_dir(str(site), quiet=1)
+    if sitecustomize is not None and not compile_sitecustomize:
+        (site / "sitecustomize.py").write_text(sitecustomize)
     ours = {"tracers-importhook.pth", *(["comment.pth"] if comment_pth else [])}
     leftover = sorted(p.name for p in site.glob("*.pth") if p.name not in ours)
     if leftover:

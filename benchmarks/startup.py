@@ -10,6 +10,9 @@ that runs this script, with no ``.pth`` file but tracers' own:
                compiled
     hooked     the same, plus a ``sitecustomize.py`` that installs the import
                hook (the lines ``python -m tracers sitecustomize`` prints)
+    uncompiled the same, without the bytecode of ``sitecustomize.py``: what a
+               process that cannot write site-packages pays when the file
+               was written by hand (``sitecustomize --write`` compiles it)
     by name    the same, with ``import tracers.importhook;
                tracers.importhook.install()`` in its ``sitecustomize.py``
     comment    nothing installed but a ``.pth`` file that holds only a
@@ -190,6 +193,7 @@ def main() -> None:
         installed = make_venv(base / "installed", repo)
         hooked = make_venv(base / "hooked", repo, sitecustomize_lines(repo))
         by_name = make_venv(base / "by-name", repo, BY_NAME)
+        uncompiled = make_venv(base / "uncompiled", repo, sitecustomize_lines(repo), compile_sitecustomize=False)
         comment_pth = make_venv(base / "comment-pth", comment_pth=True)
         work = base / "work"
         work.mkdir()
@@ -197,6 +201,7 @@ def main() -> None:
         runtime = base / "runtime"
         runtime.mkdir(mode=0o700)
         off = environment()
+        no_bytecode = environment({"PYTHONDONTWRITEBYTECODE": "1"})
         usdt = environment({"TRACERS": "usdt", "TRACERS_RUNTIME_DIR": str(runtime)})
         alone = base / "runtime-alone"
         alone.mkdir(mode=0o700)
@@ -229,6 +234,8 @@ def main() -> None:
                  [str(comment_pth), "-c", "pass"], [p, "-c", "pass"], off, off, cwd),
             Pair("hook from sitecustomize by the package's name (tracers.importhook), off / plain",
                  [str(by_name), "-c", "pass"], [p, "-c", "pass"], off, off, cwd),
+            Pair("hook from sitecustomize.py without its bytecode, written by none (-B), off / plain",
+                 [str(uncompiled), "-c", "pass"], [p, "-c", "pass"], no_bytecode, no_bytecode, cwd),
         ]
         if options.only:
             lines = [lines[int(n) - 1] for n in options.only.split(",")]

@@ -1,4 +1,5 @@
 """list for files and modules, sitecustomize, usage errors."""
+import importlib.util
 import os
 import re
 import subprocess
@@ -104,6 +105,59 @@ def _assert_refused_for(first: Path, result: "subprocess.CompletedProcess[str]")
     assert result.returncode == 1, result.stderr
     assert f"Python imports {first / 'sitecustomize.py'} as sitecustomize" in result.stderr
     assert "nothing written" in result.stderr
+
+
+def _read_from_bytecode(python, site: Path) -> bool:
+    """Whether a start-up that writes no bytecode (``-B``, as for a user who cannot write ``site``)
+    reads ``site``'s sitecustomize from its cached bytecode rather than compiling the file."""
+    source = site / "sitecustomize.py"
+    ran = python(["-B", "-v", "-c", "pass"], env={"PYTHONPATH": str(site)}, cwd=site)
+    assert ran.returncode == 0, ran.stderr
+    cached = importlib.util.cache_from_source(str(source))
+    compiled, read = f"# code object from {source}\n", f"# code object from {cached!r}\n"  # -v's words
+    assert (compiled in ran.stderr) != (read in ran.stderr), ran.stderr
+    return read in ran.stderr
+
+
+def test_sitecustomize_write_compiles_the_file_for_start_ups_that_cannot_write_bytecode(python, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text("import os\n")
+    assert not _read_from_bytecode(python, site)
+    result = python(["-m", "tracers", "sitecustomize", "--write", str(site)])
+    assert result.returncode == 0, result.stderr
+    assert _read_from_bytecode(python, site)
+    # A file that installs the hook already, and has lost its bytecode, is compiled again.
+    for cached in (site / "__pycache__").iterdir():
+        cached.unlink()
+    result = python(["-m", "tracers", "sitecustomize", "--write", str(site)])
+    assert result.returncode == 0 and "already installs the hook" in result.stderr, result.stderr
+    assert _read_from_bytecode(python, site)
+
+
+def test_sitecustomize_write_refuses_a_file_that_does_not_compile(python, tmp_path):
+    """Python's start-up gives up on a sitecustomize.py at its first error: a hook appended after it
+    would never run, and saying it was installed would be false."""
+    target = tmp_path / "sitecustomize.py"
+    target.write_text("import os\ndef broken(:\n")
+    result = python(["-m", "tracers", "sitecustomize", "--write", str(tmp_path)])
+    assert result.returncode == 1
+    assert f"{target}:2: " in result.stderr and "nothing written" in result.stderr, result.stderr
+    assert target.read_text() == "import os\ndef broken(:\n"
+    assert not (tmp_path / "__pycache__").exists()
+
+
+def test_sitecustomize_write_keeps_the_encoding_a_file_declares(python, tmp_path):
+    target = tmp_path / "sitecustomize.py"
+    original = "# -*- coding: latin-1 -*-\nNAME = '\u00e9t\u00e9'".encode("latin-1")
+    target.write_bytes(original)
+    result = python(["-m", "tracers", "sitecustomize", "--write", str(tmp_path)])
+    assert result.returncode == 0, result.stderr
+    assert target.read_bytes().startswith(original + b"\n")
+    ran = python(["-c", "import sitecustomize, tracers.importhook as hook; print(sitecustomize.NAME, hook.installed())"],
+                 env={"PYTHONPATH": str(tmp_path)}, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.split() == ["\u00e9t\u00e9", "True"]
 
 
 def test_unknown_command_and_no_command(python):

@@ -1,4 +1,5 @@
 """python -m tracers doctor: whether this interpreter's start-up installs the hook, and the mode."""
+import json
 
 HOOK_LINE = "import tracers.importhook; tracers.importhook.install()\n"
 NOT_ACTIVE = ("import hook: not active: no sitecustomize.py, usercustomize.py or .pth file of this interpreter "
@@ -46,3 +47,31 @@ def test_names_the_pth_file_of_a_virtual_environment(python, bare_venv, tmp_path
     lines = _doctor_lines(python(["-m", "tracers", "doctor"], env={"TRACERS_RUNTIME_DIR": str(tmp_path / "run")},
                                  executable=venv_python))
     assert f"import hook: active in this interpreter (installed by {pth})" in lines
+
+
+def test_points_at_a_sitecustomize_that_start_ups_compile_each_time(python, tmp_path):
+    """A process that cannot write the bytecode of sitecustomize.py compiles it at every start-up."""
+    site = tmp_path / "site"
+    site.mkdir()
+    source = site / "sitecustomize.py"
+    source.write_text(HOOK_LINE)
+    env = {"PYTHONPATH": str(site), "PYTHONDONTWRITEBYTECODE": "1", "TRACERS_RUNTIME_DIR": str(tmp_path / "run")}
+    warning = (f"import hook: {source} has no up-to-date bytecode: each process that cannot write "
+               f"{site / '__pycache__'} compiles it at start-up (about 1 ms); "
+               f"python -m tracers sitecustomize --write {site} compiles it")
+
+    def report() -> "tuple[list[str], list[str]]":
+        lines = _doctor_lines(python(["-m", "tracers", "doctor"], env=dict(env)))
+        found = json.loads(python(["-m", "tracers", "doctor", "--json"], env=dict(env)).stdout)
+        return lines, found["import_hook"]["without_bytecode"]
+
+    lines, without = report()
+    assert warning in lines and without == [str(source)]
+    written = python(["-m", "tracers", "sitecustomize", "--write", str(site)])
+    assert written.returncode == 0, written.stderr
+    lines, without = report()
+    assert warning not in lines and without == []
+    assert f"import hook: active in this interpreter (installed by {source})" in lines
+    source.write_text(HOOK_LINE + "# edited after it was compiled\n")  # its bytecode is stale now
+    lines, without = report()
+    assert warning in lines and without == [str(source)]

@@ -168,7 +168,9 @@ def _import_hook() -> Data:
     """Whether this interpreter's start-up installs the hook, and which files mention it."""
     from .. import importhook
 
-    return {"active": importhook.installed(), "sources": _hook_sources()}
+    sources = _hook_sources()
+    return {"active": importhook.installed(), "sources": sources,
+            "without_bytecode": [path for path in sources if path.endswith(".py") and not _bytecode_current(path)]}
 
 
 def _import_hook_text(data: Data) -> list[str]:
@@ -180,7 +182,12 @@ def _import_hook_text(data: Data) -> list[str]:
     else:
         state = ("not active: no sitecustomize.py, usercustomize.py or .pth file of this interpreter installs it "
                  "(python -m tracers sitecustomize --write, or run programs with python -m tracers run)")
-    return [f"import hook: {state}"]
+    lines = [f"import hook: {state}"]
+    for path in data["without_bytecode"]:
+        lines.append(f"import hook: {path} has no up-to-date bytecode: each process that cannot write "
+                     f"{os.path.join(os.path.dirname(path), '__pycache__')} compiles it at start-up (about 1 ms); "
+                     f"python -m tracers sitecustomize --write {os.path.dirname(path)} compiles it")
+    return lines
 
 
 def _hook_sources() -> list[str]:
@@ -198,6 +205,28 @@ def _hook_sources() -> list[str]:
             continue
         found += [path for path in (os.path.join(directory, n) for n in names) if _mentions_hook(path)]
     return found
+
+
+def _bytecode_current(path: str) -> bool:
+    """Whether the import system would read ``path``'s cached bytecode rather than compile the file."""
+    from importlib.util import MAGIC_NUMBER, cache_from_source, source_hash
+
+    try:
+        with open(cache_from_source(path), "rb") as cached:
+            header = cached.read(16)
+        source = os.stat(path)
+    except (OSError, NotImplementedError):  # no such file, or an interpreter that caches no bytecode
+        return False
+    if len(header) < 16 or header[:4] != MAGIC_NUMBER:
+        return False
+    flags = int.from_bytes(header[4:8], "little")
+    if flags & 0b01:  # hash-based (PEP 552): checked against the source only when flagged so
+        if not flags & 0b10:
+            return True
+        with open(path, "rb") as file:
+            return header[8:16] == source_hash(file.read())
+    return header[8:16] == ((int(source.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
+                            + (source.st_size & 0xFFFFFFFF).to_bytes(4, "little"))
 
 
 def _mentions_hook(path: str) -> bool:
