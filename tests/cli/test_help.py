@@ -10,7 +10,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-COMMANDS = ("run", "show", "list", "trace", "doctor", "sitecustomize")
+COMMANDS = ("run", "show", "list", "trace", "doctor", "sitecustomize", "compile")
 
 
 def usage_block(text: str) -> str:

@@ -22,6 +22,7 @@ COMMANDS = {
     "trace": ("trace", "watch probes fire in running programs (through bpftrace)"),
     "doctor": ("doctor", "report the platform, backends, tracer tools and runtime directory"),
     "sitecustomize": ("snippet", "print (or --write) the lines that activate the hook"),
+    "compile": ("compiling", "write the rewritten bytecode of modules with probe sites ahead of time"),
 }
 
 EXIT_OK = 0
@@ -32,7 +33,7 @@ EXIT_PIPE = 141  # standard output was closed early; 128 + SIGPIPE, as a shell r
 EXIT_STATUS = """\
 exit status:
   0    success
-  1    nothing found, or a module could not be imported (run: the program's own status)
+  1    nothing found, a module could not be imported, a file could not be compiled (run: the program's status)
   2    usage error: unknown option, no such file or module, invalid TRACERS
   141  standard output closed early (... | head): output stops quietly"""
 

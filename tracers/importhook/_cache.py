@@ -76,14 +76,21 @@ def module_code(loader: "SourceFileLoader", fullname: str, path: str, stat: "os.
     source = loader.get_data(path)
     if not might_have_probe_sites(source):
         return None
+    code = rewritten_code(source, path, enabled)
+    if code is not None:
+        write(pyc_path, code, stat)
+    return code
+
+
+def rewritten_code(source: bytes, path: str, enabled: bool) -> "Optional[CodeType]":
+    """``source`` compiled with its probe sites rewritten for the mode; None where it has none
+    (the loader's fast path will know it from the standard pyc)."""
     # Parsing and rewriting are loaded only when something must be compiled.
     from ._compile import compile_counting_sites
 
     code, sites = compile_counting_sites(source, path, enabled)
     if not sites and not _names_probe(code):
-        # No probe site, and the loader's fast path will know it from the standard pyc.
         return None
-    write(pyc_path, code, stat)
     return code
 
 
@@ -121,40 +128,44 @@ def compile_main(source: bytes, path: str) -> "CodeType":
 
 
 def write(pyc_path: "Optional[str]", code: "CodeType", source_stat: "os.stat_result") -> None:
-    """Cache ``code`` atomically; any file system failure is ignored.
+    """Cache ``code`` atomically; any file system failure is ignored: the import goes on without a cache."""
+    if pyc_path is None or sys.dont_write_bytecode:
+        return
+    try:
+        write_file(pyc_path, code, source_stat)
+    except OSError:
+        pass
+
+
+def write_file(pyc_path: str, code: "CodeType", source_stat: "os.stat_result") -> None:
+    """Write ``code`` to ``pyc_path`` atomically, or raise the OSError that stopped it.
 
     As ``importlib._bootstrap_external._write_atomic`` does, the file gets the
     source's permission bits (plus the owner's write bit), so a private source
     gets a private cache file.  The temporary file is created relative to the
-    opened directory, exclusively and never through a symbolic link.
+    opened directory, exclusively and never through a symbolic link (a name
+    already taken, by a link or by someone else's file, is not ours to touch).
     """
-    if pyc_path is None or sys.dont_write_bytecode:
-        return
     data = MAGIC_NUMBER + b"\0\0\0\0" + source_stamp(source_stat) + marshal.dumps(code)
     directory, name = os.path.split(pyc_path)
     mode = (source_stat.st_mode | 0o200) & 0o666
     temporary = f"{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
-    try:
-        os.makedirs(directory, exist_ok=True)
-        folder = os.open(directory, _DIRECTORY)
-    except OSError:
-        return
+    os.makedirs(directory, exist_ok=True)
+    folder = os.open(directory, _DIRECTORY)
     try:
         fd = os.open(temporary, _CREATE, mode, dir_fd=folder)
-    except OSError:  # taken (by a link, by someone else's file): not ours to touch
-        os.close(folder)
-        return
-    try:
-        with io.FileIO(fd, "w") as file:
-            view = memoryview(data)
-            while view:
-                view = view[file.write(view):]
-        os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
-    except OSError:
         try:
-            os.unlink(temporary, dir_fd=folder)
+            with io.FileIO(fd, "w") as file:
+                view = memoryview(data)
+                while view:
+                    view = view[file.write(view):]
+            os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
         except OSError:
-            pass
+            try:
+                os.unlink(temporary, dir_fd=folder)
+            except OSError:
+                pass
+            raise
     finally:
         os.close(folder)
 
