@@ -211,6 +211,8 @@ def _bytecode_current(path: str) -> bool:
     """Whether the import system would read ``path``'s cached bytecode rather than compile the file."""
     from importlib.util import MAGIC_NUMBER, cache_from_source, source_hash
 
+    from _tracers_importhook._loader import source_stamp
+
     try:
         with open(cache_from_source(path), "rb") as cached:
             header = cached.read(16)
@@ -225,8 +227,7 @@ def _bytecode_current(path: str) -> bool:
             return True
         with open(path, "rb") as file:
             return header[8:16] == source_hash(file.read())
-    return header[8:16] == ((int(source.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
-                            + (source.st_size & 0xFFFFFFFF).to_bytes(4, "little"))
+    return header[8:16] == source_stamp(source)
 
 
 def _mentions_hook(path: str) -> bool:
